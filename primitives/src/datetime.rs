@@ -41,7 +41,7 @@ pub enum DateTimeError {
 }
 
 const fn is_leap(y: u16) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 /// Days in `month` (1..=12) of `year`; 0 for an invalid month.

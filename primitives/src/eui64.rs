@@ -36,15 +36,8 @@ impl Eui64 {
     /// From bytes in on-air ZigBee order (least significant byte first).
     #[must_use]
     pub const fn from_le_bytes(bytes: [u8; 8]) -> Self {
-        let mut b = bytes;
-        let mut i = 0;
-        while i < 4 {
-            let t = b[i];
-            b[i] = b[7 - i];
-            b[7 - i] = t;
-            i += 1;
-        }
-        Eui64(b)
+        let [a, b, c, d, e, f, g, h] = bytes;
+        Eui64([h, g, f, e, d, c, b, a])
     }
 
     /// To bytes in on-air ZigBee order (least significant byte first).

@@ -218,10 +218,10 @@ impl PayloadDescriptor {
     /// Encodes into the start of `out`; returns the octets written.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, PayloadDescriptorError> {
         let needed = self.encoded_len();
-        if let PayloadKind::Unknown(c) = self.kind {
-            if c > 0x3f || (1..=4).contains(&c) {
-                return Err(PayloadDescriptorError::BadUnknownKind(c));
-            }
+        if let PayloadKind::Unknown(c) = self.kind
+            && (c > 0x3f || (1..=4).contains(&c))
+        {
+            return Err(PayloadDescriptorError::BadUnknownKind(c));
         }
         let out = out
             .get_mut(..needed)
