@@ -1,0 +1,105 @@
+//! `dualp`'s own behaviour: usage errors, hex input, error output and exit
+//! statuses. Layer decoding is tested with each layer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::process::{Command, Output, Stdio};
+
+fn dualp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dualp"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn no_arguments_is_a_usage_error() {
+    let o = dualp(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Usage"), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_layer_is_a_usage_error() {
+    let o = dualp(&["decode", "smtp", "00"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("smtp"));
+}
+
+#[test]
+fn every_contract_layer_is_accepted_by_the_parser() {
+    for layer in [
+        "dlms-apdu",
+        "dlms-data",
+        "dlms-wrapper",
+        "hdlc",
+        "mac",
+        "nwk",
+        "aps",
+        "interpan",
+        "zcl",
+        "grip",
+        "envelope",
+    ] {
+        let o = dualp(&["decode", layer, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{layer}: {}", stderr(&o));
+        let o = dualp(&["encode", layer, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{layer}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn layer_not_built_yet_exits_2_with_a_clear_message() {
+    // Inter-PAN's crate is not built yet.
+    let o = dualp(&["decode", "interpan", "0x0102"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("layer `interpan` is not built yet"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_hex_exits_1_with_the_offset() {
+    let o = dualp(&["decode", "interpan", "01 0g"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("offset 4"), "{}", stderr(&o));
+    let o = dualp(&["decode", "interpan", "abc"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("odd number of hex digits"));
+}
+
+#[test]
+fn missing_file_exits_1() {
+    let o = dualp(&["decode", "interpan", "--file", "/nonexistent/frame.hex"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/frame.hex"));
+}
+
+#[test]
+fn bad_json_for_encode_exits_1() {
+    let dir = std::env::temp_dir().join(format!("dualp-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.json");
+    std::fs::write(&f, "{ not json").unwrap();
+    let o = dualp(&["encode", "interpan", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad JSON"), "{}", stderr(&o));
+}
+
+#[test]
+fn version_prints() {
+    let o = dualp(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("dualp "));
+}
