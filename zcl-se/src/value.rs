@@ -685,6 +685,20 @@ pub fn semi_to_f64(bits: u16) -> f64 {
     }
 }
 
+/// Reads a data type identifier; reserved identifiers are an error at the
+/// identifier's own offset, since the length of what follows is unknown.
+pub(crate) fn read_type(r: &mut Reader<'_>, what: &'static str) -> Result<DataType, DecodeError> {
+    let offset = r.offset();
+    let t = DataType(r.u8(what)?);
+    if t.kind() == TypeKind::Reserved {
+        return Err(DecodeError::UnknownDataType {
+            offset,
+            data_type: t.0,
+        });
+    }
+    Ok(t)
+}
+
 fn read_string<'a>(
     r: &mut Reader<'a>,
     long: bool,
@@ -737,7 +751,7 @@ fn read_collection<'a>(
     if count != 0xffff {
         for _ in 0..count {
             let ty = if structure {
-                DataType(r.u8("structure element type")?)
+                read_type(r, "structure element type")?
             } else {
                 element_type
             };

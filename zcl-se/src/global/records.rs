@@ -6,7 +6,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::global::list::Record;
 use crate::macros::code_enum;
 use crate::status::Status;
-use crate::value::{Nesting, Value};
+use crate::value::{Nesting, Value, read_type};
 
 /// Implements [`Record`] from a type's `read`, `len` and `write`.
 macro_rules! record {
@@ -34,7 +34,7 @@ macro_rules! record {
 /// A typed value: its type identifier then the value (used by write, report
 /// and read-response records).
 fn read_typed<'a>(r: &mut Reader<'a>, n: Nesting) -> Result<Value<'a>, DecodeError> {
-    let ty = DataType(r.u8("attribute data type")?);
+    let ty = read_type(r, "attribute data type")?;
     Value::read(ty, r, n)
 }
 
