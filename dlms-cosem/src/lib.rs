@@ -6,3 +6,21 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+pub mod apdu;
+pub mod axdr;
+pub mod data;
+pub mod datetime;
+pub mod descriptor;
+pub mod error;
+pub mod obis;
+
+pub use apdu::Apdu;
+pub use axdr::{Decode, Encode, List, NESTING_LIMIT};
+#[cfg(feature = "alloc")]
+pub use data::DataOwned;
+pub use data::{Data, DataType, Sequence};
+pub use datetime::{CosemDate, CosemDateTime, CosemTime};
+pub use descriptor::{AttributeDescriptor, MethodDescriptor, SelectiveAccess};
+pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use obis::Obis;
