@@ -8,7 +8,7 @@
 //! [`Header::encoded_len`] bytes.
 
 use dual_protocol_primitives::eui64::Eui64;
-use dual_protocol_primitives::payload::PayloadDescriptor;
+use dual_protocol_primitives::payload::{PayloadDescriptor, PayloadDescriptorError};
 
 use crate::error::{DecodeError, EncodeError};
 
@@ -232,7 +232,13 @@ impl Header {
             .fold(0u64, |a, b| (a << 8) | u64::from(*b));
         let (descriptor, used) = if flags & FLAG_DESCRIPTOR != 0 {
             let rest = bytes.get(FIXED_HEADER_LEN..).unwrap_or_default();
-            let (d, n) = PayloadDescriptor::decode(rest).map_err(DecodeError::Descriptor)?;
+            let (d, n) = PayloadDescriptor::decode(rest).map_err(|e| match e {
+                PayloadDescriptorError::Truncated { offset, needed } => DecodeError::Truncated {
+                    offset: FIXED_HEADER_LEN + offset,
+                    needed: FIXED_HEADER_LEN + needed,
+                },
+                e => DecodeError::Descriptor(e),
+            })?;
             (Some(d), n)
         } else {
             (None, 0)
