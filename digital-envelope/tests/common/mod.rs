@@ -98,7 +98,13 @@ fn party(ca: &SigningKey, id: Eui64, role: Role, name: &str, serial: u64) -> Par
     }
 }
 
-pub fn pki() -> Pki {
+/// The test PKI, built once per test binary (ECDSA is slow in debug builds).
+pub fn pki() -> &'static Pki {
+    static PKI: std::sync::OnceLock<Pki> = std::sync::OnceLock::new();
+    PKI.get_or_init(build_pki)
+}
+
+fn build_pki() -> Pki {
     let ca_key = key("DPDE test CA");
     let ca_cert = issue(
         &ca_key,
