@@ -17,8 +17,20 @@ use core::panic::PanicInfo;
 
 #[cfg(any(feature = "crypto-aead", feature = "crypto-p256"))]
 mod crypto;
+#[cfg(feature = "digital-envelope")]
+mod digital_envelope;
+#[cfg(feature = "dlms-cosem")]
+mod dlms_cosem;
+#[cfg(feature = "grip")]
+mod grip;
 #[cfg(feature = "primitives")]
 mod primitives;
+#[cfg(feature = "stub-aps")]
+mod stub_aps;
+#[cfg(feature = "zcl-se")]
+mod zcl_se;
+#[cfg(feature = "zigbee-nwk")]
+mod zigbee_nwk;
 
 /// Stand-in for a frame received from a radio or a UART.
 static INPUT: [u8; 256] = [0; 256];
@@ -42,6 +54,30 @@ pub extern "C" fn _start() -> ! {
     #[cfg(feature = "crypto-p256")]
     {
         acc ^= crypto::probe_p256(input);
+    }
+    #[cfg(feature = "dlms-cosem")]
+    {
+        acc ^= dlms_cosem::probe(input);
+    }
+    #[cfg(feature = "zigbee-nwk")]
+    {
+        acc ^= zigbee_nwk::probe(input);
+    }
+    #[cfg(feature = "zcl-se")]
+    {
+        acc ^= zcl_se::probe(input);
+    }
+    #[cfg(feature = "stub-aps")]
+    {
+        acc ^= stub_aps::probe(input);
+    }
+    #[cfg(feature = "grip")]
+    {
+        acc ^= grip::probe(input);
+    }
+    #[cfg(feature = "digital-envelope")]
+    {
+        acc ^= digital_envelope::probe(input);
     }
     core::hint::black_box(acc);
     core::hint::black_box(input);
