@@ -6,3 +6,18 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod cursor;
+mod macros;
+
+pub mod aps;
+pub mod error;
+pub mod fcs;
+pub mod mac;
+pub mod nwk;
+pub mod security;
+pub mod types;
+pub mod zdo;
+
+pub use error::{DecodeError, EncodeError};
+pub use types::{PanId, ShortAddr};
