@@ -6,3 +6,16 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod cursor;
+pub mod deframer;
+pub mod error;
+pub mod frame;
+pub mod session;
+
+pub use deframer::Deframer;
+pub use error::{DecodeError, EncodeError};
+pub use frame::{
+    Capabilities, Chunk, Close, CloseReason, Credit, Features, Frame, FrameType, GoAway,
+    GoAwayCode, Hello, Message, Priority, Resume, SessionId, Welcome,
+};
