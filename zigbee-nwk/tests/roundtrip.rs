@@ -48,7 +48,7 @@ fn mac_fc() -> impl Strategy<Value = u16> {
         prop::sample::select(vec![0u16, 2, 3]),
     )
         .prop_map(|(t, bits, d, v, s)| {
-            t | (u16::from(bits) & 0xf8) << 0
+            t | (u16::from(bits) & 0xf8)
                 | (u16::from(bits) & 0x03) << 8
                 | d << 10
                 | v << 12
