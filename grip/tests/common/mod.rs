@@ -118,14 +118,28 @@ pub fn feed<const A: usize, const B: usize, const C: usize, const D: usize, cons
     out: &mut Vec<Ev>,
 ) -> Result<(), dual_protocol_grip::session::SessionError> {
     loop {
-        let n = s.handle_input(now, bytes)?;
+        let n = match s.handle_input(now, bytes) {
+            Ok(n) => n,
+            Err(e) => {
+                drain(s, out);
+                return Err(e);
+            }
+        };
         bytes = &bytes[n..];
         let before = out.len();
         drain(s, out);
+        if !matches!(
+            s.state(),
+            dual_protocol_grip::session::ConnState::Handshaking
+                | dual_protocol_grip::session::ConnState::Established
+        ) {
+            return Ok(());
+        }
         if bytes.is_empty() && out.len() == before {
             // Nothing taken and nothing to report: frames may still be buffered.
-            let n = s.handle_input(now, &[])?;
+            let r = s.handle_input(now, &[]);
             drain(s, out);
+            let n = r?;
             if n == 0 && out.len() == before {
                 return Ok(());
             }
