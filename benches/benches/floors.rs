@@ -39,7 +39,9 @@ fn symmetric(c: &mut Criterion) {
     });
     let kib = floors::data(1024);
     g.throughput(Throughput::Bytes(1024));
-    g.bench_function("floor/sha256/1024", |b| b.iter(|| p.sha256(&[black_box(&kib)])));
+    g.bench_function("floor/sha256/1024", |b| {
+        b.iter(|| p.sha256(&[black_box(&kib)]))
+    });
     g.finish();
 }
 
