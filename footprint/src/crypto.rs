@@ -16,16 +16,25 @@ pub fn probe_aead(input: &[u8]) -> u32 {
     if let Ok(ccm) = p.aes128_ccm(&key, 4, 13) {
         let mut tag = [0u8; 4];
         let nonce = [0u8; 13];
-        if ccm.seal_in_place_detached(&nonce, &[], &mut buf, &mut tag).is_ok() {
+        if ccm
+            .seal_in_place_detached(&nonce, &[], &mut buf, &mut tag)
+            .is_ok()
+        {
             acc ^= u32::from_le_bytes(tag);
         }
-        if ccm.open_in_place_detached(&nonce, &[], &mut buf, &tag).is_ok() {
+        if ccm
+            .open_in_place_detached(&nonce, &[], &mut buf, &tag)
+            .is_ok()
+        {
             acc ^= 1;
         }
     }
     if let Ok(gcm) = p.aes_gcm(&key, 12) {
         let mut tag = [0u8; 12];
-        if gcm.seal_in_place_detached(&[0u8; 12], &[], &mut buf, &mut tag).is_ok() {
+        if gcm
+            .seal_in_place_detached(&[0u8; 12], &[], &mut buf, &mut tag)
+            .is_ok()
+        {
             acc ^= u32::from(tag[0]);
         }
     }
