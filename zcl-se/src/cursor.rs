@@ -14,6 +14,7 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader whose first byte is at absolute offset `base`.
+    #[inline]
     pub(crate) fn new(bytes: &'a [u8], base: usize) -> Self {
         Reader {
             bytes,
@@ -22,18 +23,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn offset(&self) -> usize {
         self.base + self.pos
     }
 
+    #[inline]
     pub(crate) fn remaining(&self) -> usize {
         self.bytes.len().saturating_sub(self.pos)
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
 
+    #[inline]
     pub(crate) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         let rest = self.bytes.get(self.pos..).unwrap_or_default();
         match rest.get(..n) {
@@ -50,26 +55,42 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Advances over `n` bytes.
+    #[inline]
+    pub(crate) fn skip(&mut self, n: usize, what: &'static str) -> Result<(), DecodeError> {
+        if n <= self.remaining() {
+            self.pos += n;
+            Ok(())
+        } else {
+            self.take(n, what).map(drop)
+        }
+    }
+
+    #[inline]
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         let rest = self.bytes.get(self.pos..).unwrap_or_default();
         self.pos = self.bytes.len();
         rest
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
         Ok(self.take(1, what)?.first().copied().unwrap_or_default())
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
         // Width 2 always fits a u16.
         Ok(self.uint(2, what)? as u16)
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
         Ok(self.uint(4, what)? as u32)
     }
 
     /// A little-endian unsigned integer of `width` octets (1..=8).
+    #[inline]
     pub(crate) fn uint(&mut self, width: usize, what: &'static str) -> Result<u64, DecodeError> {
         let s = self.take(width, what)?;
         Ok(s.iter()
@@ -77,6 +98,7 @@ impl<'a> Reader<'a> {
             .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
+    #[inline]
     pub(crate) fn array<const N: usize>(
         &mut self,
         what: &'static str,
@@ -96,14 +118,17 @@ pub(crate) struct Writer<'b> {
 }
 
 impl<'b> Writer<'b> {
+    #[inline]
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
         Writer { buf, pos: 0 }
     }
 
+    #[inline]
     pub(crate) fn position(&self) -> usize {
         self.pos
     }
 
+    #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let end = self.pos + bytes.len();
         match self.buf.get_mut(self.pos..end) {
@@ -117,6 +142,7 @@ impl<'b> Writer<'b> {
     }
 
     /// Hands out the next `n` bytes of the buffer for a nested encoder.
+    #[inline]
     pub(crate) fn reserve(&mut self, n: usize) -> Result<&mut [u8], EncodeError> {
         let end = self.pos + n;
         match self.buf.get_mut(self.pos..end) {
@@ -128,19 +154,23 @@ impl<'b> Writer<'b> {
         }
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), EncodeError> {
         self.put(&[v])
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, v: u16) -> Result<(), EncodeError> {
         self.put(&v.to_le_bytes())
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, v: u32) -> Result<(), EncodeError> {
         self.put(&v.to_le_bytes())
     }
 
     /// The low `width` octets of `v`, little-endian.
+    #[inline]
     pub(crate) fn uint(&mut self, v: u64, width: usize) -> Result<(), EncodeError> {
         let bytes = v.to_le_bytes();
         match bytes.get(..width) {

@@ -202,6 +202,7 @@ type_consts! {
 impl DataType {
     /// Classifies the identifier.
     #[must_use]
+    #[inline]
     pub const fn kind(self) -> TypeKind {
         let id = self.0;
         match id {
@@ -240,7 +241,32 @@ impl DataType {
     /// The value length in octets for fixed-length types; `None` for strings,
     /// collections and reserved identifiers.
     #[must_use]
-    pub const fn fixed_len(self) -> Option<usize> {
+    #[inline]
+    pub fn fixed_len(self) -> Option<usize> {
+        match LENGTHS.get(usize::from(self.0)).copied() {
+            Some(VARIABLE | RESERVED) | None => None,
+            Some(n) => Some(usize::from(n)),
+        }
+    }
+
+    /// Whether table 2-10 reserves this identifier.
+    #[must_use]
+    #[inline]
+    pub fn is_reserved(self) -> bool {
+        LENGTHS.get(usize::from(self.0)) == Some(&RESERVED)
+    }
+
+    /// Raw entry of the length table (crate use: the skip fast path).
+    #[inline]
+    pub(crate) fn length_code(self) -> u8 {
+        LENGTHS
+            .get(usize::from(self.0))
+            .copied()
+            .unwrap_or(RESERVED)
+    }
+
+    /// The fixed length, computed from [`DataType::kind`] (builds `LENGTHS`).
+    const fn compute_fixed_len(self) -> Option<usize> {
         Some(match self.kind() {
             TypeKind::NoData | TypeKind::Unknown => 0,
             TypeKind::Data(w) | TypeKind::Bitmap(w) | TypeKind::Uint(w) | TypeKind::Int(w) => {
@@ -351,6 +377,26 @@ impl DataType {
             .find(|t| !matches!(t.kind(), TypeKind::Reserved) && t.name() == name)
     }
 }
+
+/// `LENGTHS[id]`: the value length of type `id`, or `VARIABLE` / `RESERVED`.
+pub(crate) const VARIABLE: u8 = 0xfe;
+pub(crate) const RESERVED: u8 = 0xff;
+// Evaluated at compile time; `i < 256` by the loop bound.
+#[allow(clippy::indexing_slicing)]
+const LENGTHS: [u8; 256] = {
+    let mut t = [RESERVED; 256];
+    let mut i = 0;
+    while i < 256 {
+        let ty = DataType(i as u8);
+        t[i] = match ty.compute_fixed_len() {
+            Some(n) => n as u8,
+            None if matches!(ty.kind(), TypeKind::Reserved) => RESERVED,
+            None => VARIABLE,
+        };
+        i += 1;
+    }
+    t
+};
 
 fn width_name(names: &[&'static str; 8], w: u8) -> &'static str {
     names

@@ -97,6 +97,7 @@ impl Header {
     }
 
     /// Decodes the header; returns it and its length (3 or 5).
+    #[inline]
     pub fn decode(bytes: &[u8]) -> Result<(Header, usize), DecodeError> {
         let mut r = Reader::new(bytes, 0);
         let fc = r.u8("frame control")?;

@@ -685,12 +685,25 @@ pub fn semi_to_f64(bits: u16) -> f64 {
     }
 }
 
+/// Advances over one value of type `ty`, validating it as [`Value::read`]
+/// does (same errors) but without building it: fixed-length types cost one
+/// table lookup.
+#[inline]
+pub(crate) fn skip(ty: DataType, r: &mut Reader<'_>, n: Nesting) -> Result<(), DecodeError> {
+    let code = ty.length_code();
+    if code < crate::data_type::VARIABLE && usize::from(code) <= r.remaining() {
+        r.skip(usize::from(code), "value")
+    } else {
+        Value::read(ty, r, n).map(drop)
+    }
+}
+
 /// Reads a data type identifier; reserved identifiers are an error at the
 /// identifier's own offset, since the length of what follows is unknown.
 pub(crate) fn read_type(r: &mut Reader<'_>, what: &'static str) -> Result<DataType, DecodeError> {
     let offset = r.offset();
     let t = DataType(r.u8(what)?);
-    if t.kind() == TypeKind::Reserved {
+    if t.is_reserved() {
         return Err(DecodeError::UnknownDataType {
             offset,
             data_type: t.0,
@@ -755,7 +768,7 @@ fn read_collection<'a>(
             } else {
                 element_type
             };
-            Value::read(ty, r, inner)?;
+            skip(ty, r, inner)?;
         }
     }
     let used = r.offset() - start.offset();

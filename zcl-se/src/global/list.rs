@@ -20,6 +20,12 @@ pub trait Record<'a>: Sized + Copy + PartialEq + fmt::Debug {
         max_nesting: u8,
     ) -> Result<(Self, usize), DecodeError>;
 
+    /// Validates one record at the start of `bytes` and returns its length
+    /// (what [`Record::decode_record`] checks, without building the record).
+    fn skip_record(bytes: &'a [u8], base: usize, max_nesting: u8) -> Result<usize, DecodeError> {
+        Self::decode_record(bytes, base, max_nesting).map(|(_, n)| n)
+    }
+
     /// Encoded length of the record.
     fn record_len(&self) -> usize;
 
@@ -71,13 +77,14 @@ impl<'a, T: Record<'a>> List<'a, T> {
     }
 
     /// Reads records until the reader is empty.
+    #[inline(always)]
     pub(crate) fn read(r: &mut Reader<'a>, max_nesting: u8) -> Result<Self, DecodeError> {
         let base = r.offset();
         let bytes = r.rest();
         let mut pos = 0;
         let mut count = 0;
         while let Some(rest) = bytes.get(pos..).filter(|s| !s.is_empty()) {
-            let (_, used) = T::decode_record(rest, base + pos, max_nesting)?;
+            let used = T::skip_record(rest, base + pos, max_nesting)?;
             pos += used.max(1);
             count += 1;
         }

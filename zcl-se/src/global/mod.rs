@@ -169,6 +169,7 @@ impl<'a> GlobalCommand<'a> {
     /// Decodes the payload of global command `command_id`; `base` is the
     /// absolute offset of the payload for error offsets. `Ok(None)` for a
     /// command identifier table 2-3 does not define.
+    #[inline]
     pub fn decode(
         command_id: u8,
         payload: &'a [u8],

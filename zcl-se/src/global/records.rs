@@ -6,7 +6,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::global::list::Record;
 use crate::macros::code_enum;
 use crate::status::Status;
-use crate::value::{Nesting, Value, read_type};
+use crate::value::{Nesting, Value, read_type, skip};
 
 /// Implements [`Record`] from a type's `read`, `len` and `write`.
 macro_rules! record {
@@ -101,7 +101,45 @@ impl<'a> ReadAttributeStatus<'a> {
         }
     }
 }
-record!(ReadAttributeStatus<'a>);
+impl<'a> Record<'a> for ReadAttributeStatus<'a> {
+    fn decode_record(
+        bytes: &'a [u8],
+        base: usize,
+        max_nesting: u8,
+    ) -> Result<(Self, usize), DecodeError> {
+        let mut r = Reader::new(bytes, base);
+        let rec = Self::read(&mut r, Nesting::new(max_nesting))?;
+        Ok((rec, r.offset() - base))
+    }
+    #[inline]
+    fn skip_record(bytes: &'a [u8], base: usize, max_nesting: u8) -> Result<usize, DecodeError> {
+        // Fast path: a failure record, or a fixed-length type that fits.
+        match (bytes.get(2), bytes.get(3)) {
+            (Some(&s), _) if s != 0 => return Ok(3),
+            (Some(_), Some(&ty)) => {
+                let code = DataType(ty).length_code();
+                let end = 4 + usize::from(code);
+                if code < crate::data_type::VARIABLE && end <= bytes.len() {
+                    return Ok(end);
+                }
+            }
+            _ => {}
+        }
+        let mut r = Reader::new(bytes, base);
+        r.skip(2, "attribute identifier")?;
+        if r.u8("attribute status")? == 0 {
+            let ty = read_type(&mut r, "attribute data type")?;
+            skip(ty, &mut r, Nesting::new(max_nesting))?;
+        }
+        Ok(r.offset() - base)
+    }
+    fn record_len(&self) -> usize {
+        self.len()
+    }
+    fn encode_record(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        encode_with(self.len(), buf, |w| self.write(w))
+    }
+}
 
 /// An attribute identifier with a typed value: write attribute records
 /// (§2.5.3.1) and attribute reports (§2.5.11.1).
@@ -129,7 +167,41 @@ impl<'a> AttributeValue<'a> {
         write_typed(&self.value, w)
     }
 }
-record!(AttributeValue<'a>);
+impl<'a> Record<'a> for AttributeValue<'a> {
+    fn decode_record(
+        bytes: &'a [u8],
+        base: usize,
+        max_nesting: u8,
+    ) -> Result<(Self, usize), DecodeError> {
+        let mut r = Reader::new(bytes, base);
+        let rec = Self::read(&mut r, Nesting::new(max_nesting))?;
+        Ok((rec, r.offset() - base))
+    }
+    #[inline]
+    fn skip_record(bytes: &'a [u8], base: usize, max_nesting: u8) -> Result<usize, DecodeError> {
+        // Fast path: a fixed-length type that fits.
+        if let Some(&ty) = bytes.get(2) {
+            let code = DataType(ty).length_code();
+            if code < crate::data_type::VARIABLE {
+                let end = 3 + usize::from(code);
+                if end <= bytes.len() {
+                    return Ok(end);
+                }
+            }
+        }
+        let mut r = Reader::new(bytes, base);
+        r.skip(2, "attribute identifier")?;
+        let ty = read_type(&mut r, "attribute data type")?;
+        skip(ty, &mut r, Nesting::new(max_nesting))?;
+        Ok(r.offset() - base)
+    }
+    fn record_len(&self) -> usize {
+        self.len()
+    }
+    fn encode_record(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        encode_with(self.len(), buf, |w| self.write(w))
+    }
+}
 
 /// Write attribute status record (§2.5.5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

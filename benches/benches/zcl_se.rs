@@ -1,0 +1,155 @@
+//! ZCL decode cost (zcl-se), beside the memcpy floor measured in the same run.
+//!
+//! * a Report Attributes frame with 10 attributes (goal: < 100 ns);
+//! * a Read Attributes Response (the Time-cluster vector: Time and TimeStatus);
+//! * the 18-byte Metering Report Attributes vector of the shared ZigBee
+//!   vectors (CurrentSummationDelivered uint48 + InstantaneousDemand int24).
+//!
+//! "decode" validates the whole frame (every record and value) and returns
+//! borrowed views; "decode+walk" also iterates every record and value.
+//! Decoding allocates nothing: the same API links in the heap-free
+//! `footprint` probe (no global allocator).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dual_protocol_benches as floors;
+use dual_protocol_zcl_se::global::{AttributeValue, List};
+use dual_protocol_zcl_se::{Context, Direction, Frame, GlobalCommand, Payload, Value};
+use std::hint::black_box;
+
+fn report_10() -> Vec<u8> {
+    let recs = [
+        AttributeValue {
+            id: 0x0000,
+            value: Value::Uint {
+                width: 6,
+                value: 123_456,
+            },
+        },
+        AttributeValue {
+            id: 0x0400,
+            value: Value::Int {
+                width: 3,
+                value: 500,
+            },
+        },
+        AttributeValue {
+            id: 0x0200,
+            value: Value::Bitmap { width: 1, bits: 0 },
+        },
+        AttributeValue {
+            id: 0x0300,
+            value: Value::Enum8(0),
+        },
+        AttributeValue {
+            id: 0x0301,
+            value: Value::Uint { width: 3, value: 1 },
+        },
+        AttributeValue {
+            id: 0x0302,
+            value: Value::Uint {
+                width: 3,
+                value: 1000,
+            },
+        },
+        AttributeValue {
+            id: 0x0303,
+            value: Value::Bitmap {
+                width: 1,
+                bits: 0x34,
+            },
+        },
+        AttributeValue {
+            id: 0x0306,
+            value: Value::Bitmap { width: 1, bits: 0 },
+        },
+        AttributeValue {
+            id: 0x0001,
+            value: Value::Uint {
+                width: 6,
+                value: 42,
+            },
+        },
+        AttributeValue {
+            id: 0x0307,
+            value: Value::CharString(Some(b"ELEC")),
+        },
+    ];
+    Frame::global(
+        Direction::ServerToClient,
+        1,
+        true,
+        GlobalCommand::ReportAttributes(List::Slice(&recs)),
+    )
+    .encode_to_vec()
+    .expect("encodes")
+}
+
+fn walk(f: &Frame<'_>) -> u64 {
+    let mut acc = 0u64;
+    if let Payload::Global(g) = f.payload {
+        match g {
+            GlobalCommand::ReportAttributes(l) => {
+                for r in l.iter() {
+                    acc = acc.wrapping_add(u64::from(r.id)) ^ r.value.as_u64().unwrap_or(1);
+                }
+            }
+            GlobalCommand::ReadAttributesResponse(l) => {
+                for r in l.iter() {
+                    acc = acc.wrapping_add(u64::from(r.id))
+                        ^ r.value.and_then(|v| v.as_u64()).unwrap_or(1);
+                }
+            }
+            _ => {}
+        }
+    }
+    acc
+}
+
+fn decode(c: &mut Criterion) {
+    let frames: [(&str, u16, Vec<u8>); 3] = [
+        ("report-10-attributes", 0x0702, report_10()),
+        (
+            "read-attributes-response-time",
+            0x000a,
+            hex("181601000000e2804c1b2e0100001803"),
+        ),
+        (
+            "metering-report-18b",
+            0x0702,
+            hex("18120a00002540e20100000000042af40100"),
+        ),
+    ];
+    let mut g = c.benchmark_group("zcl_se");
+    for (name, cluster, bytes) in &frames {
+        let ctx = Context::new(*cluster);
+        assert!(Frame::decode_with(bytes, &ctx).is_ok());
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(format!("decode/{name}/{}B", bytes.len()), |b| {
+            b.iter(|| Frame::decode_with(black_box(bytes), &ctx).map(|f| f.encoded_len()))
+        });
+        g.bench_function(format!("decode+walk/{name}/{}B", bytes.len()), |b| {
+            b.iter(|| Frame::decode_with(black_box(bytes), &ctx).map(|f| walk(&f)))
+        });
+        let f = Frame::decode_with(bytes, &ctx).expect("decodes");
+        let mut out = [0u8; 128];
+        g.bench_function(format!("encode/{name}/{}B", bytes.len()), |b| {
+            b.iter(|| black_box(&f).encode(&mut out))
+        });
+    }
+    floors::memcpy(&mut g, 64);
+    g.finish();
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2).expect("even"), 16).expect("hex"))
+        .collect()
+}
+
+criterion_group! {
+    name = benches;
+    config = floors::config();
+    targets = decode
+}
+criterion_main!(benches);
