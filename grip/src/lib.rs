@@ -13,6 +13,9 @@ pub mod error;
 pub mod frame;
 pub mod session;
 
+/// The `rand_core` version [`session::Session::connect`] takes an RNG from.
+pub use rand_core;
+
 pub use deframer::Deframer;
 pub use error::{DecodeError, EncodeError};
 pub use frame::{
