@@ -57,30 +57,35 @@ impl<'a> Reader<'a> {
 
     /// Absolute offset of the next byte.
     #[must_use]
+    #[inline]
     pub const fn offset(&self) -> usize {
         self.base + self.pos
     }
 
     /// Bytes left.
     #[must_use]
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
     }
 
     /// The bytes not yet read.
     #[must_use]
+    #[inline]
     pub fn rest(&self) -> &'a [u8] {
         self.buf.get(self.pos..).unwrap_or(&[])
     }
 
     /// The bytes between `start` (a value of [`Reader::position`]) and now.
     #[must_use]
+    #[inline]
     pub fn since(&self, start: usize) -> &'a [u8] {
         self.buf.get(start..self.pos).unwrap_or(&[])
     }
 
     /// Position relative to this reader's buffer (for [`Reader::since`]).
     #[must_use]
+    #[inline]
     pub const fn position(&self) -> usize {
         self.pos
     }
@@ -100,6 +105,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes `n` bytes.
+    #[inline]
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n);
         match end.and_then(|end| self.buf.get(self.pos..end)) {
@@ -113,12 +119,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Moves `n` bytes on when the caller has checked that they are there
+    /// (never past the end).
+    #[inline]
+    pub(crate) fn advance_checked(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.buf.len());
+    }
+
     /// Skips `n` bytes.
+    #[inline]
     pub fn skip(&mut self, n: usize) -> Result<(), DecodeError> {
         self.bytes(n).map(|_| ())
     }
 
     /// Takes a fixed-size array.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let s = self.bytes(N)?;
         let mut out = [0u8; N];
@@ -127,6 +142,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Looks at the next byte without taking it.
+    #[inline]
     pub fn peek_u8(&self) -> Result<u8, DecodeError> {
         self.buf
             .get(self.pos)
@@ -135,6 +151,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes one byte.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, DecodeError> {
         let b = self.peek_u8()?;
         self.pos += 1;
@@ -142,21 +159,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Big-endian `u16`.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, DecodeError> {
         self.array().map(u16::from_be_bytes)
     }
 
     /// Big-endian `u32`.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
         self.array().map(u32::from_be_bytes)
     }
 
     /// Big-endian `u64`.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, DecodeError> {
         self.array().map(u64::from_be_bytes)
     }
 
     /// An A-XDR length (see the module doc).
+    #[inline]
     pub fn length(&mut self) -> Result<usize, DecodeError> {
         let at = self.offset();
         let first = self.u8()?;
@@ -179,6 +200,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An A-XDR length followed by that many bytes (an `OCTET STRING`).
+    #[inline]
     pub fn octet_string(&mut self) -> Result<&'a [u8], DecodeError> {
         let at = self.offset();
         let length = self.length()?;
@@ -246,6 +268,7 @@ impl<'b> Writer<'b> {
     }
 
     /// Appends bytes.
+    #[inline]
     pub fn put(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let end = self.pos + bytes.len();
         let dst = self
@@ -258,11 +281,13 @@ impl<'b> Writer<'b> {
     }
 
     /// Appends one byte.
+    #[inline]
     pub fn u8(&mut self, b: u8) -> Result<(), EncodeError> {
         self.put(&[b])
     }
 
     /// Appends an A-XDR length.
+    #[inline]
     pub fn length(&mut self, len: usize) -> Result<(), EncodeError> {
         let Ok(v) = u32::try_from(len) else {
             return Err(EncodeError::InvalidValue {
@@ -280,6 +305,7 @@ impl<'b> Writer<'b> {
     }
 
     /// Appends a length-prefixed octet string.
+    #[inline]
     pub fn octet_string(&mut self, s: &[u8]) -> Result<(), EncodeError> {
         self.length(s.len())?;
         self.put(s)

@@ -376,6 +376,87 @@ fn nest(depth: usize, at: usize) -> Result<usize, DecodeError> {
     }
 }
 
+/// Content size of each fixed-size tag; [`VARIABLE`] for the others.
+// Evaluated at compile time: a bad index would fail the build, not run.
+#[allow(clippy::indexing_slicing)]
+const FIXED_SIZE: [u8; 256] = {
+    let mut t = [VARIABLE; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(n) = DataType::from_u8(i as u8).fixed_size() {
+            t[i] = n as u8;
+        }
+        i += 1;
+    }
+    t
+};
+const VARIABLE: u8 = 0xff;
+
+/// Validates `count` tagged values: fixed-size ones inline (tag, table,
+/// advance), the others through [`skip_data`], which also builds the
+/// precise error when a value does not fit.
+fn skip_elements(r: &mut Reader<'_>, count: usize, depth: usize) -> Result<(), DecodeError> {
+    for _ in 0..count {
+        let rest = r.rest();
+        if let Some(&tag) = rest.first() {
+            let size = usize::from(
+                FIXED_SIZE
+                    .get(usize::from(tag))
+                    .copied()
+                    .unwrap_or(VARIABLE),
+            );
+            if size != usize::from(VARIABLE) && size < rest.len() {
+                r.advance_checked(1 + size);
+                continue;
+            }
+            // Arrays and structures with a one-byte count.
+            if let (1 | 2, Some(&n)) = (tag, rest.get(1))
+                && n < 0x80
+            {
+                let inner = nest(depth, r.offset())?;
+                r.advance_checked(2);
+                skip_elements(r, usize::from(n), inner)?;
+                continue;
+            }
+            // Short strings (one-byte length): octet-, visible-, utf8-string.
+            if let (9 | 10 | 12, Some(&len)) = (tag, rest.get(1))
+                && len < 0x80
+                && usize::from(len) + 2 <= rest.len()
+            {
+                r.advance_checked(usize::from(len) + 2);
+                continue;
+            }
+        }
+        skip_data(r, depth)?;
+    }
+    Ok(())
+}
+
+/// Validates one value and moves past it without building it (the hot
+/// path of validation: one table look-up per fixed-size value).
+fn skip_data(r: &mut Reader<'_>, depth: usize) -> Result<(), DecodeError> {
+    let at = r.offset();
+    let tag = r.u8()?;
+    let size = FIXED_SIZE
+        .get(usize::from(tag))
+        .copied()
+        .unwrap_or(VARIABLE);
+    if size != VARIABLE {
+        return r.skip(usize::from(size));
+    }
+    match DataType::from_u8(tag) {
+        DataType::Array | DataType::Structure => {
+            let inner = nest(depth, at)?;
+            let count = r.length()?;
+            skip_elements(r, count, inner)
+        }
+        DataType::OctetString | DataType::VisibleString | DataType::Utf8String => {
+            r.octet_string().map(|_| ())
+        }
+        ty => read_content(r, ty, depth, at).map(|_| ()),
+    }
+}
+
 /// Reads the content of a value of type `ty` (tag at offset `at` already read).
 pub(crate) fn read_content<'a>(
     r: &mut Reader<'a>,
@@ -391,9 +472,7 @@ pub(crate) fn read_content<'a>(
             let inner = nest(depth, at)?;
             let count = r.length()?;
             let start = r.position();
-            for _ in 0..count {
-                Data::read_at(r, inner)?;
-            }
+            skip_elements(r, count, inner)?;
             let s = Sequence::tagged(count, r.since(start));
             if ty == T::Array {
                 Data::Array(s)
