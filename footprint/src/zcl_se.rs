@@ -1,0 +1,70 @@
+//! `zcl-se`: ZCL frame decode (header, global commands, every data type,
+//! general-cluster command tables), a walk of the records and nested
+//! values, and encode into a stack buffer.
+
+use dual_protocol_zcl_se::global::{AttributeValue, GlobalCommand, List};
+use dual_protocol_zcl_se::{Context, Direction, Frame, Payload, Value};
+
+fn walk(v: &Value<'_>) -> u32 {
+    let mut acc = v.encoded_len() as u32 ^ u32::from(v.is_invalid());
+    if let Value::Collection(c) = v {
+        for e in c.elements() {
+            acc = acc.wrapping_add(e.encoded_len() as u32);
+        }
+    }
+    acc
+}
+
+pub fn probe(input: &[u8]) -> u32 {
+    let cluster = u16::from_le_bytes([
+        input.first().copied().unwrap_or(0),
+        input.get(1).copied().unwrap_or(0),
+    ]);
+    let bytes = input.get(2..).unwrap_or_default();
+    let ctx = Context::new(cluster);
+    let mut acc = 0u32;
+    if let Ok(f) = Frame::decode_with(bytes, &ctx) {
+        let mut out = [0u8; 128];
+        acc ^= f.encode(&mut out).unwrap_or(0) as u32;
+        match f.payload {
+            Payload::Global(GlobalCommand::ReportAttributes(l)) => {
+                for r in l.iter() {
+                    acc = acc.wrapping_add(u32::from(r.id)) ^ walk(&r.value);
+                    if let Some(def) = ctx.attribute(f.header.manufacturer_code, r.id) {
+                        acc ^= def.name.len() as u32;
+                    }
+                }
+            }
+            Payload::Global(GlobalCommand::ReadAttributesResponse(l)) => {
+                for r in l.iter() {
+                    acc = acc.wrapping_add(u32::from(r.id));
+                    if let Some(v) = r.value {
+                        acc ^= walk(&v);
+                    }
+                }
+            }
+            Payload::Cluster(c) => {
+                for field in c.fields() {
+                    acc ^= field.def.name.len() as u32;
+                }
+            }
+            _ => acc ^= u32::from(f.header.command_id),
+        }
+    }
+    // Build a Report Attributes frame on the stack.
+    let recs = [AttributeValue {
+        id: 0x0000,
+        value: Value::Uint {
+            width: 6,
+            value: u64::from(acc),
+        },
+    }];
+    let report = Frame::global(
+        Direction::ServerToClient,
+        acc as u8,
+        true,
+        GlobalCommand::ReportAttributes(List::Slice(&recs)),
+    );
+    let mut out = [0u8; 32];
+    acc ^ report.encode(&mut out).unwrap_or(0) as u32
+}
