@@ -97,6 +97,7 @@ impl AuxHeader {
         Ok((a, r.offset()))
     }
 
+    #[inline]
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let sc = r.u8("security control")?;
         let frame_counter = r.u32("frame counter")?;
@@ -203,6 +204,7 @@ pub struct SecuredPayload<'a> {
 
 impl<'a> SecuredPayload<'a> {
     /// Reads the auxiliary header, then splits the rest into payload and MIC.
+    #[inline]
     pub(crate) fn read(r: &mut Reader<'a>, ctx: &SecurityContext) -> Result<Self, DecodeError> {
         let aux = AuxHeader::read(r)?;
         let m = mic_len(ctx.effective_level(&aux));
