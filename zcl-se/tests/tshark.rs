@@ -10,7 +10,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::print_stderr
 )]
 
 use dual_protocol_zcl_se::global::{
@@ -46,9 +47,7 @@ fn wrap(seq: u8, zcl: &[u8]) -> Vec<u8> {
 
 fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
     let mut p = Vec::new();
-    for v in [0xa1b2_c3d4u32] {
-        p.extend_from_slice(&v.to_le_bytes());
-    }
+    p.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     p.extend_from_slice(&2u16.to_le_bytes());
     p.extend_from_slice(&4u16.to_le_bytes());
     p.extend_from_slice(&[0; 8]);
