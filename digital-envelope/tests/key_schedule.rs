@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use dual_protocol_digital_envelope::error::{KeyError, ProtectError};
+use dual_protocol_digital_envelope::error::{KeyError, ProtectError, UnprotectError};
 use dual_protocol_digital_envelope::key_update::ephemeral_secret;
 use dual_protocol_digital_envelope::{
     KeyUpdate, KeyUpdateAck, MessageType, Outgoing, PeerConfig, Protection,
@@ -236,5 +236,62 @@ fn epoch_space_ends_in_an_error() {
     assert_eq!(
         hub.protect(&p, &mut store, &report(), None, &mut buf),
         Err(ProtectError::EpochExhausted)
+    );
+}
+
+#[test]
+fn previous_epoch_grace_and_ahead_failure_counts() {
+    let p = RustCrypto;
+    let pki = pki();
+    let (mut hub, mut he) = pki.contexts();
+    let mut store = VolatileStore::default();
+    let seal = |ctx: &mut dual_protocol_digital_envelope::PeerContext<P>,
+                store: &mut VolatileStore| {
+        let mut buf = [0u8; 1232];
+        let n = ctx.protect(&p, store, &report(), None, &mut buf).unwrap();
+        buf[..n].to_vec()
+    };
+    let late = seal(&mut hub, &mut store);
+    let late2 = seal(&mut hub, &mut store);
+    hub.advance_tx_epoch(1).unwrap();
+    assert_eq!(hub.tx_epoch(), 1);
+    let mut d1 = seal(&mut hub, &mut store);
+    assert_eq!(d1[11..14], [0, 0, 1]);
+    assert!(he.unprotect(&p, &mut d1).unwrap().epoch_advanced);
+    assert_eq!(he.rx_epoch(), 1);
+    // A reordered datagram of the previous epoch is still accepted, once.
+    assert!(he.unprotect(&p, &mut late.clone()).is_ok());
+    assert!(matches!(
+        he.unprotect(&p, &mut late.clone()),
+        Err(UnprotectError::Replay(_))
+    ));
+    // After the grace period the previous epoch is gone.
+    he.retire_previous_epoch();
+    assert_eq!(
+        he.unprotect(&p, &mut late2.clone()),
+        Err(UnprotectError::EpochOutOfRange {
+            epoch: 0,
+            current: 1
+        })
+    );
+    // Forgeries in epochs above the current one are counted per epoch.
+    for _ in 0..3 {
+        let mut f = d1.clone();
+        f[13] = 3;
+        f[30] ^= 1;
+        assert!(matches!(
+            he.unprotect(&p, &mut f),
+            Err(UnprotectError::AuthenticationFailed { epoch: 3, .. })
+        ));
+    }
+    assert_eq!(he.failed_decryptions(3), Some(3));
+    assert_eq!(he.failed_decryptions(2), Some(0));
+    assert_eq!(he.failed_decryptions(9), None);
+    // The hub never moves down.
+    hub.advance_tx_epoch(0).unwrap();
+    assert_eq!(hub.tx_epoch(), 1);
+    assert_eq!(
+        hub.advance_tx_epoch(1 << 24),
+        Err(KeyError::EpochOutOfRange(1 << 24))
     );
 }
