@@ -4,14 +4,16 @@
 //! Every field is kept raw, so wildcards (`0xFF`, `0xFFFF`), the daylight-saving
 //! and last-day markers, a not-specified deviation (`0x8000`) and the clock
 //! status survive a round trip. Accessors return `None` where a field is not
-//! specified. Conversion to and from Unix seconds uses the proleptic
-//! Gregorian calendar and needs no `std`.
+//! specified. Conversion to and from Unix seconds (and the workspace's
+//! [`UtcDateTime`]) uses the proleptic Gregorian calendar and needs no `std`.
 //!
 //! Deviation: the Blue Book defines it as the minutes from local time to UTC,
 //! so `UTC = local + deviation`; central European winter time (UTC+1) carries
 //! `-60`. Real meter pushes in this crate's test vectors agree.
 
 use core::fmt;
+
+use dual_protocol_primitives::datetime::UtcDateTime;
 
 use crate::axdr::{Decode, Encode, Reader, Writer};
 use crate::error::{DecodeError, EncodeError};
@@ -312,6 +314,20 @@ impl CosemDateTime {
         })
     }
 
+    /// The UTC instant, as the workspace's calendar type, if date, time and
+    /// deviation are specified.
+    #[must_use]
+    pub fn to_utc(self) -> Option<UtcDateTime> {
+        UtcDateTime::from_unix_seconds(self.to_unix_seconds()?).ok()
+    }
+
+    /// The date-time for a UTC instant shown in local time with `deviation`
+    /// (see [`CosemDateTime::from_unix_seconds`]).
+    #[must_use]
+    pub fn from_utc(utc: UtcDateTime, deviation: i16, clock_status: u8) -> Option<Self> {
+        Self::from_unix_seconds(utc.to_unix_seconds(), deviation, clock_status)
+    }
+
     /// An ISO 8601 rendering (`2016-09-08T19:13:25+01:00`, hundredths as a
     /// fraction when specified, no offset when the deviation is not
     /// specified), or `None` unless year, month, day, hour, minute and second
@@ -471,6 +487,19 @@ mod tests {
         assert_eq!(utc, 1_473_358_405);
         let back = CosemDateTime::from_unix_seconds(utc, -60, 0x80).unwrap();
         assert_eq!(back, dt);
+        let u = dt.to_utc().unwrap();
+        assert_eq!(
+            (
+                u.year(),
+                u.month(),
+                u.day(),
+                u.hour(),
+                u.minute(),
+                u.second()
+            ),
+            (2016, 9, 8, 18, 13, 25)
+        );
+        assert_eq!(CosemDateTime::from_utc(u, -60, 0x80), Some(dt));
         assert_eq!(alloc_free_iso(dt), "2016-09-08T19:13:25.00+01:00");
     }
 
