@@ -389,6 +389,18 @@ impl<'a> Value<'a> {
         nesting: Nesting,
     ) -> Result<Value<'a>, DecodeError> {
         let start = r.offset();
+        let code = ty.length_code();
+        if code <= 8 && usize::from(code) <= r.remaining() {
+            let mut fast = r.clone();
+            if let Some(v) = fast
+                .take(usize::from(code), "value")
+                .ok()
+                .and_then(|s| fixed_value(ty, s))
+            {
+                *r = fast;
+                return Ok(v);
+            }
+        }
         Ok(match ty.kind() {
             TypeKind::NoData => Value::NoData,
             TypeKind::Unknown => Value::Unknown,
@@ -683,6 +695,57 @@ pub fn semi_to_f64(bits: u16) -> f64 {
             (u64::from(bits & 0x8000) << 48) | ((exp + 1023 - 15) << 52) | (frac << 42),
         ),
     }
+}
+
+/// Builds a fixed-length value of type `ty` from exactly its octets
+/// (`s.len()` must be the type's fixed length; `None` otherwise or for a
+/// variable-length or reserved type).
+#[inline(always)]
+pub(crate) fn fixed_value(ty: DataType, s: &[u8]) -> Option<Value<'_>> {
+    if ty.length_code() as usize != s.len() {
+        return None;
+    }
+    let mut le = [0u8; 8];
+    if let Some(dst) = le.get_mut(..s.len().min(8)) {
+        dst.copy_from_slice(s.get(..s.len().min(8))?);
+    }
+    let raw = u64::from_le_bytes(le);
+    let [b0, b1, b2, b3, ..] = le;
+    Some(match ty.kind() {
+        TypeKind::NoData => Value::NoData,
+        TypeKind::Unknown => Value::Unknown,
+        TypeKind::Data(width) => Value::Data { width, bits: raw },
+        TypeKind::Bool => Value::Bool(raw as u8),
+        TypeKind::Bitmap(width) => Value::Bitmap { width, bits: raw },
+        TypeKind::Uint(width) => Value::Uint { width, value: raw },
+        TypeKind::Int(width) => Value::Int {
+            width,
+            value: sign_extend(raw, width),
+        },
+        TypeKind::Enum8 => Value::Enum8(raw as u8),
+        TypeKind::Enum16 => Value::Enum16(raw as u16),
+        TypeKind::Semi => Value::Semi(raw as u16),
+        TypeKind::Single => Value::Single(raw as u32),
+        TypeKind::Double => Value::Double(raw),
+        TypeKind::Utc => Value::Utc(raw as u32),
+        TypeKind::ClusterId => Value::ClusterId(raw as u16),
+        TypeKind::AttributeId => Value::AttributeId(raw as u16),
+        TypeKind::BacnetOid => Value::BacnetOid(raw as u32),
+        TypeKind::Ieee => Value::Ieee(Eui64::from_le_bytes(le)),
+        TypeKind::TimeOfDay => Value::TimeOfDay(TimeOfDay {
+            hours: b0,
+            minutes: b1,
+            seconds: b2,
+            hundredths: b3,
+        }),
+        TypeKind::Date => Value::Date(Date {
+            year_since_1900: b0,
+            month: b1,
+            day: b2,
+            weekday: b3,
+        }),
+        _ => return None,
+    })
 }
 
 /// Advances over one value of type `ty`, validating it as [`Value::read`]

@@ -161,6 +161,7 @@ pub enum Iter<'a, T> {
 
 impl<'a, T: Record<'a>> Iterator for Iter<'a, T> {
     type Item = T;
+    #[inline]
     fn next(&mut self) -> Option<T> {
         match self {
             Iter::Wire { bytes, max_nesting } => {

@@ -6,7 +6,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::global::list::Record;
 use crate::macros::code_enum;
 use crate::status::Status;
-use crate::value::{Nesting, Value, read_type, skip};
+use crate::value::{Nesting, Value, fixed_value, read_type, skip};
 
 /// Implements [`Record`] from a type's `read`, `len` and `write`.
 macro_rules! record {
@@ -168,11 +168,21 @@ impl<'a> AttributeValue<'a> {
     }
 }
 impl<'a> Record<'a> for AttributeValue<'a> {
+    #[inline(always)]
     fn decode_record(
         bytes: &'a [u8],
         base: usize,
         max_nesting: u8,
     ) -> Result<(Self, usize), DecodeError> {
+        // Fast path: a fixed-length value that fits.
+        if let (Some(&lo), Some(&hi), Some(&ty)) = (bytes.first(), bytes.get(1), bytes.get(2)) {
+            let ty = DataType(ty);
+            let n = usize::from(ty.length_code());
+            if let Some(v) = bytes.get(3..3 + n).and_then(|s| fixed_value(ty, s)) {
+                let id = u16::from_le_bytes([lo, hi]);
+                return Ok((AttributeValue { id, value: v }, 3 + n));
+            }
+        }
         let mut r = Reader::new(bytes, base);
         let rec = Self::read(&mut r, Nesting::new(max_nesting))?;
         Ok((rec, r.offset() - base))
