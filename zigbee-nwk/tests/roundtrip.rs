@@ -137,6 +137,51 @@ proptest! {
     }
 
     #[test]
+    fn aps_frame_from_fields(
+        ft in 0u8..4, dm in 0u8..4, ack_format in any::<bool>(), ack_request in any::<bool>(),
+        ep in any::<(u8, u8, u16, u16, u16, u8)>(), ext in proptest::option::of((0u8..3, 0u8..64, any::<u8>(), any::<u8>())),
+        payload in prop::collection::vec(any::<u8>(), 0..30),
+    ) {
+        use dual_protocol_zigbee_nwk::aps::{ApsBody, ApsFrameControl, ApsFrameType, ApsHeader, DeliveryMode, ExtendedHeader, Fragmentation};
+        let frame_type = ApsFrameType::from(ft);
+        // Command frames carry a command: use an Unknown one built from the payload.
+        let mut cmd = vec![0x42u8];
+        cmd.extend(&payload);
+        let fc = ApsFrameControl { frame_type, delivery: DeliveryMode::from(dm), ack_format, security: false, ack_request, extended_header: ext.is_some() };
+        let p = fc.presence();
+        let (dst_ep, src_ep, group, cluster, profile, counter) = ep;
+        let extended = ext.map(|(f, reserved, block, bits)| {
+            let fragmentation = Fragmentation::from(f);
+            let fragmented = f != 0;
+            ExtendedHeader {
+                fragmentation,
+                reserved,
+                block_number: fragmented.then_some(block),
+                ack_bitfield: (fragmented && frame_type == ApsFrameType::Ack).then_some(bits),
+            }
+        });
+        let header = ApsHeader {
+            frame_control: fc,
+            dst_endpoint: p.dst_endpoint.then_some(dst_ep),
+            group: p.group.then_some(group),
+            cluster: p.cluster_profile.then_some(cluster),
+            profile: p.cluster_profile.then_some(profile),
+            src_endpoint: p.src_endpoint.then_some(src_ep),
+            counter: p.counter.then_some(counter),
+            extended,
+        };
+        let body = if frame_type == ApsFrameType::Command {
+            ApsBody::Command(ApsCommandFrame::decode(&cmd).unwrap())
+        } else {
+            ApsBody::Payload(&payload)
+        };
+        let f = ApsFrame { header, body };
+        let out = dirty(|x| f.encode(x));
+        prop_assert_eq!(out.len(), f.encoded_len());
+        prop_assert_eq!(ApsFrame::decode(&out).unwrap(), f);
+    }
+
+    #[test]
     fn nwk_frame_from_fields(
         dst in any::<u16>(), src in any::<u16>(), radius in any::<u8>(), seq in any::<u8>(),
         dst_ieee in proptest::option::of(any::<u64>()), src_ieee in proptest::option::of(any::<u64>()),
@@ -191,5 +236,100 @@ proptest! {
         let out = dirty(|x| f.encode(x));
         prop_assert_eq!(out.len(), f.encoded_len());
         prop_assert_eq!(NwkFrame::decode(&out).unwrap(), f);
+    }
+}
+
+/// An IEEE 802.15.4-2015 data frame with a header IE, Header Termination 1,
+/// a payload IE and the Payload Termination IE, then a payload (IEs as in
+/// IEEE 802.15.4-2015 §7.4; built by hand, so the layout is the test).
+#[test]
+fn ieee2015_frame_with_information_elements() {
+    let bytes = [
+        0x41, 0xaa, 0x05, 0x62, 0x1a, 0x34, 0x12, 0x78,
+        0x56, // FC, seq, dst PAN, dst, src (PAN compressed)
+        0x04, 0x0d, 0xaa, 0xbb, 0xcc, 0xdd, // header IE 0x1a, 4 bytes
+        0x00, 0x3f, // HT1
+        0x02, 0x88, 0x11, 0x22, // payload IE group 1, 2 bytes
+        0x00, 0xf8, // payload termination
+        0xde, 0xad,
+    ];
+    let f = MacFrame::decode(&bytes).unwrap();
+    assert_eq!(
+        f.frame_control.version,
+        dual_protocol_zigbee_nwk::mac::FrameVersion::Ieee2015
+    );
+    assert_eq!(f.src_pan, None);
+    let h: Vec<_> = f
+        .header_ies
+        .iter()
+        .map(|ie| (ie.element_id, ie.content.to_vec()))
+        .collect();
+    assert_eq!(
+        h,
+        vec![(0x1a, vec![0xaa, 0xbb, 0xcc, 0xdd]), (0x7e, vec![])]
+    );
+    let p: Vec<_> = f
+        .payload_ies
+        .iter()
+        .map(|ie| (ie.group_id, ie.content.to_vec()))
+        .collect();
+    assert_eq!(p, vec![(1, vec![0x11, 0x22]), (0x0f, vec![])]);
+    assert_eq!(f.data_payload(), Some(&[0xde, 0xad][..]));
+    assert_eq!(dirty(|b| f.encode(b)), bytes);
+    // Sequence number suppressed, no addresses, PAN id compression: the
+    // 2015 table gives a destination PAN id alone.
+    let bytes = [0x41, 0x21, 0x62, 0x1a, 0x99];
+    let f = MacFrame::decode(&bytes).unwrap();
+    assert_eq!(
+        (f.sequence, f.dst_pan.map(|p| p.0), f.dst),
+        (None, Some(0x1a62), None)
+    );
+    assert_eq!(dirty(|b| f.encode(b)), bytes);
+}
+
+/// Every NWK command id, APS command id and ZDO cluster this crate names
+/// decodes to its own variant (not `Unknown`) from a long enough body.
+#[test]
+fn every_named_message_has_a_decoder() {
+    let body = [0u8; 64];
+    for id in 1u8..=0x0d {
+        let mut b = vec![id];
+        b.extend_from_slice(&body);
+        let c = NwkCommandFrame::decode(&b).unwrap();
+        assert_eq!(c.command.id(), id);
+        assert!(
+            !format!("{:?}", c.command).starts_with("Unknown"),
+            "NWK {id:#x}"
+        );
+    }
+    for (id, kt) in [
+        (5u8, 1u8),
+        (5, 4),
+        (5, 3),
+        (6, 0),
+        (7, 0),
+        (8, 4),
+        (8, 2),
+        (9, 0),
+        (0x0e, 0),
+        (0x0f, 4),
+        (0x10, 0),
+    ] {
+        let mut b = vec![id, kt];
+        b.extend_from_slice(&body);
+        let c = ApsCommandFrame::decode(&b).unwrap();
+        assert_eq!(c.command.id(), id);
+        assert!(
+            !format!("{:?}", c.command).starts_with("Unknown"),
+            "APS {id:#x}"
+        );
+    }
+    for &cluster in ZDO_CLUSTERS.iter().filter(|&&c| c != 0x1234) {
+        let z = ZdoFrame::decode_with(&body, cluster).unwrap();
+        assert_eq!(z.message.cluster(), cluster);
+        assert!(
+            !format!("{:?}", z.message).starts_with("Unknown"),
+            "ZDO {cluster:#06x}"
+        );
     }
 }
