@@ -1213,3 +1213,85 @@ mod capture {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// Captured frames (scapy, zigbee-on-host, psila, ziggurat): decode to
+    /// JSON, encode back from the JSON fields, get the same bytes.
+    #[test]
+    fn json_round_trip() {
+        let macs = [
+            // scapy zigbee-transport-key-skke_1.pcap frame 1 (valid FCS).
+            (
+                "6188305933909000000800909000001edd01dc050126546b723b396a727b5d5271517d392f001a5b410000ff0f00ffffffffffffffff4f24",
+                true,
+            ),
+            // scapy dot15d4.uts beacon with pending addresses (valid FCS).
+            (
+                "008089aa990000ffcf0012341278568877665544332211002284fecaefbeedfecefaffffff0096d3",
+                true,
+            ),
+            // scapy dot15d4.uts coordinator realignment (valid FCS).
+            (
+                "23cc89ffff8877665544332211aa99ffeeddccbbaa998808aa99dec014adde00c898",
+                true,
+            ),
+            // zigbee-on-host NETDEF_ROUTE_RECORD_TO_COORD (NWK secured, metadata stripped).
+            (
+                "61889b621a0000f0f1091200003aac1ecf42f44925004b12002839385f001341c024004b120000bd81d8d1f406c868",
+                false,
+            ),
+            // zigbee-on-host NET2_ASSOC_REQ_FROM_DEVICE.
+            ("23c874641a0000ffffdf0f289b6d38c1a4018e", false),
+            // constructed Inter-PAN broadcast (valid FCS).
+            (
+                "01c850ffffffff621affeeddccbbaa99880b000b000709010120000029f8",
+                true,
+            ),
+        ];
+        for (h, fcs) in macs {
+            let bytes = parse_hex(h).unwrap();
+            let ctx = MacCtx { fcs, pcap: None };
+            let v = decode_mac(&ctx, &bytes).unwrap();
+            assert_eq!(encode_mac(&ctx, &v[0]).unwrap(), bytes, "{h}");
+        }
+        for h in ["0806e73c375f1dcc010039f9287ea30000023c710c01881700000b73db5468c7cbc47caf8705"] {
+            let bytes = parse_hex(h).unwrap();
+            let v = decode_nwk(&NwkCtx {}, &bytes).unwrap();
+            assert_eq!(encode_nwk(&NwkCtx {}, &v[0]).unwrap(), bytes);
+        }
+        for h in [
+            "12a8",
+            "080013000000000c81adde88776655443322118e",
+            "0b00105ec0118000161fb45b0212",
+        ] {
+            let bytes = parse_hex(h).unwrap();
+            let v = decode_aps(&ApsCtx {}, &bytes).unwrap();
+            assert_eq!(encode_aps(&ApsCtx {}, &v[0]).unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn errors_name_the_offset() {
+        let e = decode_mac(
+            &MacCtx::default(),
+            &parse_hex("4184016").unwrap_or_default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.to_string()
+                .contains("reserved destination addressing mode"),
+            "{e}"
+        );
+        let e = decode_mac(
+            &MacCtx::default(),
+            &parse_hex("41c8 01 621a ffff 0102").unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("byte offset 7"), "{e}");
+    }
+}
