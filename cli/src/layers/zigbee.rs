@@ -1258,11 +1258,13 @@ mod tests {
             let v = decode_mac(&ctx, &bytes).unwrap();
             assert_eq!(encode_mac(&ctx, &v[0]).unwrap(), bytes, "{h}");
         }
-        for h in ["0806e73c375f1dcc010039f9287ea30000023c710c01881700000b73db5468c7cbc47caf8705"] {
-            let bytes = parse_hex(h).unwrap();
-            let v = decode_nwk(&NwkCtx {}, &bytes).unwrap();
-            assert_eq!(encode_nwk(&NwkCtx {}, &v[0]).unwrap(), bytes);
-        }
+        // ziggurat test_source_route: NWK secured, with a source route subframe.
+        let bytes = parse_hex(
+            "0806e73c375f1dcc010039f9287ea30000023c710c01881700000b73db5468c7cbc47caf8705",
+        )
+        .unwrap();
+        let v = decode_nwk(&NwkCtx {}, &bytes).unwrap();
+        assert_eq!(encode_nwk(&NwkCtx {}, &v[0]).unwrap(), bytes);
         for h in [
             "12a8",
             "080013000000000c81adde88776655443322118e",
@@ -1278,7 +1280,7 @@ mod tests {
     fn errors_name_the_offset() {
         let e = decode_mac(
             &MacCtx::default(),
-            &parse_hex("4184016").unwrap_or_default(),
+            &parse_hex("4184 01 621a ffff 0000").unwrap(),
         )
         .unwrap_err();
         assert_eq!(e.exit_code(), 1);
