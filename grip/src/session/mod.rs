@@ -21,6 +21,13 @@
 //! retained frames, `DEVICES` device-table rows, `EVENTS` queued events),
 //! so the hub side needs no heap; a head end picks larger capacities (and
 //! boxes the session). With feature `serde` the whole state serializes.
+//!
+//! Connection-level events (connected, reset, closed, GOAWAY, ended) wait
+//! in a queue of `EVENTS` entries; `handle_input` stops reading while fewer
+//! than three are free. An application that calls the lifecycle methods
+//! (`connect`, `close`, `disconnected`, `handle_timeout`) more than
+//! `EVENTS` times without polling loses the oldest of these events; message,
+//! chunk and delivery reports are never queued there and never lost.
 
 mod error;
 mod outbox;
