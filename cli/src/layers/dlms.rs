@@ -289,14 +289,83 @@ seq!(ReadResponse<'a> { results });
 seq!(WriteRequest<'a> { variables, data });
 seq!(WriteResponse<'a> { results });
 seq!(InformationReportRequest<'a> { current_time, variables, data });
-seq!(SecuredContent<'a> { security_control, invocation_counter, payload });
+impl J for SecuredContent<'_> {
+    fn j(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("security_control".into(), self.security_control.j());
+        m.insert("invocation_counter".into(), self.invocation_counter.j());
+        m.insert("payload".into(), self.payload.j());
+        // Not encrypted (authentication only, as GBCS uses it for signed
+        // commands): the payload is the APDU itself, then a 12-byte tag.
+        if !self.security_control.encrypted() {
+            let tag = if self.security_control.authenticated() {
+                12
+            } else {
+                0
+            };
+            if let Some(plain) = self.payload.get(..self.payload.len().saturating_sub(tag))
+                && let Ok(inner) = Apdu::decode(plain)
+            {
+                m.insert("plaintext_apdu".into(), apdu_j(&inner));
+                if let Some(t) = self.payload.get(plain.len()..).filter(|t| !t.is_empty()) {
+                    m.insert("tag_hex".into(), json!(to_hex(t)));
+                }
+            }
+        }
+        Value::Object(m)
+    }
+}
+impl F for SecuredContent<'static> {
+    fn f(v: &Value) -> R<Self> {
+        Ok(SecuredContent {
+            security_control: F::f(field(v, "security_control")?)?,
+            invocation_counter: F::f(field(v, "invocation_counter")?)?,
+            payload: F::f(field(v, "payload")?)?,
+        })
+    }
+}
 seq!(GeneralGloDedCiphering<'a> { system_title, content });
 seq!(GeneralCiphering<'a> {
     transaction_id, originator_system_title, recipient_system_title, date_time, other_information, key_info, content
 });
-seq!(GeneralSigning<'a> {
-    transaction_id, originator_system_title, recipient_system_title, date_time, other_information, content, signature
-});
+impl J for GeneralSigning<'_> {
+    fn j(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("transaction_id".into(), self.transaction_id.j());
+        m.insert(
+            "originator_system_title".into(),
+            self.originator_system_title.j(),
+        );
+        m.insert(
+            "recipient_system_title".into(),
+            self.recipient_system_title.j(),
+        );
+        m.insert("date_time".into(), self.date_time.j());
+        if let Some(dt) = CosemDateTime::from_slice(self.date_time) {
+            m.insert("date_time_fields".into(), date_time_j(&dt));
+        }
+        m.insert("other_information".into(), self.other_information.j());
+        m.insert("content".into(), self.content.j());
+        if let Ok(inner) = Apdu::decode(self.content) {
+            m.insert("content_apdu".into(), apdu_j(&inner));
+        }
+        m.insert("signature".into(), self.signature.j());
+        Value::Object(m)
+    }
+}
+impl F for GeneralSigning<'static> {
+    fn f(v: &Value) -> R<Self> {
+        Ok(GeneralSigning {
+            transaction_id: F::f(field(v, "transaction_id")?)?,
+            originator_system_title: F::f(field(v, "originator_system_title")?)?,
+            recipient_system_title: F::f(field(v, "recipient_system_title")?)?,
+            date_time: F::f(field(v, "date_time")?)?,
+            other_information: F::f(field(v, "other_information")?)?,
+            content: F::f(field(v, "content")?)?,
+            signature: F::f(field(v, "signature")?)?,
+        })
+    }
+}
 
 choice!(GetDataResult<'a> { Data = "data" { data }, DataAccessResult = "data_access_result" { result } });
 choice!(DataBlockGResult<'a> { RawData = "raw_data" { raw_data }, DataAccessResult = "data_access_result" { result } });
@@ -848,6 +917,14 @@ mod tests {
                 round_trip(h, llc);
             }
         }
+    }
+
+    #[test]
+    fn gbcs_signed_response_shows_its_access_response() {
+        let h = "df090200000000000003ef0800db1234567890a00890b3d51f300100000c07df0101ff000000008000ff02001948da200003ef000015000000000000000000000000000000000000000000150200020002000200020002000200020002000200020002000200020002000200020002000200020002004012934946869128c98a6df5929aee6ac8e1fcadbd3d476bfbfedaf16f4b99b1df122cebff010be4d2352c18d3700bc3f812ddf7b3526d11be78d63bab463c44b8";
+        round_trip(h, false);
+        let v = decode_apdu(&ApduCtx::default(), &parse_hex(h).unwrap()).unwrap();
+        assert_eq!(v[0]["content_apdu"]["apdu"], "access_response");
     }
 
     #[test]
