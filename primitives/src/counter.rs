@@ -66,6 +66,7 @@ impl CounterStore for VolatileStore {
 
 /// Why no counter was handed out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum CounterError<E = Infallible> {
     /// Every counter up to the maximum has been used: re-key.

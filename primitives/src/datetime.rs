@@ -24,6 +24,7 @@ pub struct UtcDateTime {
 
 /// Why a date-time is invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum DateTimeError {
     /// Month outside 1..=12.

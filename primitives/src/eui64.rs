@@ -117,6 +117,7 @@ impl fmt::LowerHex for Eui64 {
 
 /// Why a string is not an EUI-64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ParseEui64Error {
     /// Neither `xx:xx:xx:xx:xx:xx:xx:xx` nor 16 hex digits.

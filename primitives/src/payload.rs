@@ -107,6 +107,7 @@ pub struct PayloadDescriptor {
 
 /// Why a payload descriptor does not decode or encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum PayloadDescriptorError {
     /// The input ends before the descriptor does.

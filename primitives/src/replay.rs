@@ -20,6 +20,7 @@
 
 /// Why a counter was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ReplayError {
     /// Left of the window: too old to tell, so rejected.

@@ -25,6 +25,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 /// Why a cryptographic operation failed. Deliberately coarse: a failed
 /// check says nothing about where it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum CryptoError {
     /// The AEAD tag did not verify; the buffer was zeroed.
