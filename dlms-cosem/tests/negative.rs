@@ -332,6 +332,16 @@ fn compact_array_rows_must_fill_the_contents() {
     // A huge fixed-size array type description just fails against the frame.
     assert!(Data::decode(&hex("130101ffff0101ffff0601aa")).is_err());
     assert!(CompactArray::new(&[0x06], &[1, 2, 3]).is_err());
+    // Rows that take no bytes although their type has a variable size:
+    // structure {array(0, octet-string)} and array(0, visible-string).
+    assert_eq!(
+        Data::decode(&hex("130201010000090101")).unwrap_err(),
+        err(K::CompactArrayRows, 8)
+    );
+    assert_eq!(
+        Data::decode(&hex("130100000a0101")).unwrap_err(),
+        err(K::CompactArrayRows, 6)
+    );
 }
 
 #[test]

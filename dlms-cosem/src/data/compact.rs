@@ -396,7 +396,13 @@ fn count_rows(td: TypeDesc<'_>, contents: &[u8], base: usize) -> Result<usize, D
             let mut r = Reader::with_base(contents, base);
             let mut rows = 0;
             while r.remaining() > 0 {
+                let at = r.offset();
                 read_untagged(&mut r, td)?;
+                if r.offset() == at {
+                    // A row of no bytes (say, structure {array(0, octet-string)})
+                    // cannot be counted.
+                    return Err(DecodeError::new(at, DecodeErrorKind::CompactArrayRows));
+                }
                 rows += 1;
             }
             Ok(rows)
