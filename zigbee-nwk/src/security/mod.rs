@@ -9,7 +9,28 @@
 //! byte. [`SecuredLayout`] locates the a-data, the payload, the MIC and the
 //! security-control byte inside the original buffer so that the second
 //! phase (key lookup, replay check, CCM* open in place, security level
-//! patched to the network's level) can work on that buffer without copying.
+//! patched to the network's level: [`frame`]) can work on that buffer
+//! without copying.
+//!
+//! Submodules: [`ccm_star`] (nonce, keyed CCM*, all eight levels),
+//! [`frame`] (secure/unsecure NWK and APS frames in place),
+//! [`frame_counter`] (outgoing and incoming frame counters), [`mmo`]
+//! (AES-MMO, HMAC-MMO, key derivations), [`install_code`].
+
+pub mod ccm_star;
+pub mod frame;
+pub mod frame_counter;
+pub mod install_code;
+pub mod mmo;
+
+pub use ccm_star::ZigbeeKey;
+pub use frame::{
+    KeyLookup, Keys, LinkKeys, SecurityError, Unsecured, aps_nonce_source, secure_aps, secure_nwk,
+    unsecure_aps, unsecure_nwk,
+};
+pub use frame_counter::{IncomingCounters, OutgoingFrameCounter, ReplayError};
+pub use install_code::{InstallCodeError, link_key_from_install_code};
+pub use mmo::{AesMmo, hmac_mmo};
 
 use crate::cursor::{Reader, Writer};
 use crate::error::{DecodeError, EncodeError};
