@@ -118,12 +118,21 @@ impl LinkKeys<RcCcm> {
 /// The simplest key storage: one network key (with its sequence number)
 /// and one link key for every device (a trust centre link key such as
 /// ZigBeeAlliance09, or a single device's key).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Keys<A: Aead = RcCcm> {
     /// The network key and its key sequence number.
     pub network: Option<(u8, ZigbeeKey<A>)>,
     /// The link key and its derived keys.
     pub link: Option<LinkKeys<A>>,
+}
+
+impl<A: Aead> Default for Keys<A> {
+    fn default() -> Self {
+        Keys {
+            network: None,
+            link: None,
+        }
+    }
 }
 
 impl<A: Aead> KeyLookup<A> for Keys<A> {
