@@ -29,7 +29,11 @@ use dual_protocol_zigbee_nwk::nwk::{
     BeaconPayload, DiscoverRoute, NwkBody, NwkCommandFrame, NwkFrame, NwkFrameControl,
     NwkFrameType, NwkHeader, NwkPdu, SourceRoute,
 };
-use dual_protocol_zigbee_nwk::security::{AuxHeader, KeyIdentifier, SecuredPayload};
+use dual_protocol_zigbee_nwk::security::{
+    AuxHeader, IncomingCounters, KeyIdentifier, KeyLookup, LinkKeys, SecuredPayload,
+    SecurityContext, SecurityError, ZigbeeKey, link_key_from_install_code, unsecure_aps,
+    unsecure_nwk,
+};
 use dual_protocol_zigbee_nwk::types::List;
 use dual_protocol_zigbee_nwk::zdo::ZdoFrame;
 use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
@@ -45,22 +49,121 @@ pub struct MacCtx {
     /// Read frames from an IEEE 802.15.4 capture (pcap or pcapng; link types 195, 230, 283).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Keys for decrypting NWK and APS security.
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// Context options of the `nwk` layer.
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct NwkCtx {}
+pub struct NwkCtx {
+    /// Keys for decrypting NWK and APS security.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
 
 /// Context options of the `aps` layer.
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct ApsCtx {}
+pub struct ApsCtx {
+    /// Keys for decrypting APS security.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// The sender's IEEE address, the APS nonce source when the extended
+    /// nonce bit is clear (`00:11:22:33:44:55:66:77` or 16 hex digits).
+    #[arg(long, value_name = "EUI64")]
+    pub source: Option<String>,
+}
+
+/// Keys for `decode`: secured NWK frames are decrypted with the network
+/// key; secured APS frames with the link key, or the key-transport or
+/// key-load key derived from it (HMAC-MMO with 0x00 or 0x02) as the
+/// auxiliary header's key identifier says. The JSON then carries
+/// `mic: "verified"`, `plaintext_hex` and the decoded plaintext
+/// (`decrypted`); a MIC that does not verify is exit status 1.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct KeyArgs {
+    /// Network key (16 bytes, hex).
+    #[arg(long, value_name = "HEX")]
+    pub nwk_key: Option<String>,
+    /// Link key (16 bytes, hex), e.g. 5a6967426565416c6c69616e63653039 (ZigBeeAlliance09).
+    #[arg(long, value_name = "HEX")]
+    pub link_key: Option<String>,
+}
+
+/// The keys of one `decode` run, with the first MIC failure seen.
+#[derive(Default)]
+struct Sec {
+    nwk: Option<ZigbeeKey>,
+    link: Option<LinkKeys>,
+    failure: std::cell::RefCell<Option<String>>,
+}
+
+/// The command line names one network key: it is used whatever key
+/// sequence number a frame carries.
+impl KeyLookup for Sec {
+    fn key(&self, key: KeyIdentifier, _source: Eui64) -> Option<&ZigbeeKey> {
+        match key {
+            KeyIdentifier::Network { .. } => self.nwk.as_ref(),
+            KeyIdentifier::Data => self.link.as_ref().map(|l| &l.data),
+            KeyIdentifier::KeyTransport => self.link.as_ref().map(|l| &l.transport),
+            KeyIdentifier::KeyLoad => self.link.as_ref().map(|l| &l.load),
+        }
+    }
+}
+
+fn key16(hex: &str, what: &str) -> Result<[u8; 16], CliError> {
+    parse_hex(hex)?
+        .try_into()
+        .map_err(|_| CliError::Usage(format!("{what} must be 16 bytes of hex")))
+}
+
+impl Sec {
+    fn new(args: &KeyArgs) -> Result<Self, CliError> {
+        let nwk = match &args.nwk_key {
+            Some(k) => Some(ZigbeeKey::new(&key16(k, "--nwk-key")?).map_err(bad)?),
+            None => None,
+        };
+        let link = match &args.link_key {
+            Some(k) => Some(LinkKeys::new(&key16(k, "--link-key")?).map_err(bad)?),
+            None => None,
+        };
+        Ok(Sec {
+            nwk,
+            link,
+            failure: Default::default(),
+        })
+    }
+
+    fn enabled(&self) -> bool {
+        self.nwk.is_some() || self.link.is_some()
+    }
+
+    /// The outcome of an unsecure attempt, as JSON fields; a MIC failure is remembered.
+    fn record(&self, m: &mut Map<String, Value>, layer: &str, e: &SecurityError) {
+        m.insert("mic".into(), json!("failed"));
+        m.insert("security_error".into(), json!(e.to_string()));
+        if matches!(e, SecurityError::MicMismatch { .. }) {
+            self.failure
+                .borrow_mut()
+                .get_or_insert_with(|| format!("{layer} MIC: {e}"));
+        }
+    }
+
+    /// The decoded frames, or exit status 1 if a MIC failed.
+    fn finish(&self, out: Vec<Value>) -> Result<Vec<Value>, CliError> {
+        match self.failure.borrow_mut().take() {
+            Some(f) => Err(CliError::Crypto(f)),
+            None => Ok(out),
+        }
+    }
+}
 
 /// The ZCL hook: decodes a ZCL frame carried in an APS data frame with
-/// `profile` and `cluster`. The `zcl` layer (crate dual-protocol-zcl-se)
-/// plugs in here (`crate::layers::zcl::decode_zcl_payload`) once it lands;
-/// until then ZCL payloads are shown as `payload_hex` only.
-pub fn zcl_hook(_profile: u16, _cluster: u16, _bytes: &[u8]) -> Option<Value> {
-    None
+/// `profile` and `cluster` through the `zcl` layer (crate dual-protocol-zcl-se).
+pub fn zcl_hook(profile: u16, cluster: u16, bytes: &[u8]) -> Option<Value> {
+    Some(crate::layers::zcl::decode_zcl_payload(
+        profile, cluster, bytes,
+    ))
 }
 
 fn bad(e: impl std::fmt::Display) -> CliError {
@@ -221,7 +324,7 @@ fn secured_json(m: &mut Map<String, Value>, s: &SecuredPayload<'_>) {
 
 // ---------------------------------------------------------------- MAC
 
-fn mac_json(f: &MacFrame<'_>, fcs: Option<u16>) -> Value {
+fn mac_json(f: &MacFrame<'_>, fcs: Option<u16>, sec: &Sec) -> Value {
     let fc = &f.frame_control;
     let mut m = Map::new();
     m.insert(
@@ -340,7 +443,7 @@ fn mac_json(f: &MacFrame<'_>, fcs: Option<u16>) -> Value {
         }
         MacBody::Data(p) => {
             m.insert("payload_hex".into(), json!(to_hex(p)));
-            m.insert("nwk".into(), nwk_value(p));
+            m.insert("nwk".into(), nwk_value(p, sec));
         }
         MacBody::Command(c) => {
             m.insert("command".into(), mac_command_json(c));
@@ -613,9 +716,9 @@ fn mac_from(v: &Value, fcs: bool) -> Result<Vec<u8>, CliError> {
 
 // ---------------------------------------------------------------- NWK
 
-fn nwk_value(bytes: &[u8]) -> Value {
+fn nwk_value(bytes: &[u8], sec: &Sec) -> Value {
     match NwkPdu::decode(bytes) {
-        Ok(p) => nwk_json(&p),
+        Ok(p) => nwk_json(&p, bytes, sec, None),
         Err(e) => json!({"error": e.to_string(), "offset": e.offset()}),
     }
 }
@@ -656,7 +759,9 @@ fn nwk_fc_from(v: &Value) -> Result<NwkFrameControl, CliError> {
     })
 }
 
-fn nwk_json(p: &NwkPdu<'_>) -> Value {
+/// `raw`: the frame's bytes (for decryption); `aps_source`: the APS nonce
+/// source when the NWK header does not carry the source IEEE address.
+fn nwk_json(p: &NwkPdu<'_>, raw: &[u8], sec: &Sec, aps_source: Option<Eui64>) -> Value {
     let mut m = Map::new();
     match p {
         NwkPdu::Frame(f) => {
@@ -685,13 +790,18 @@ fn nwk_json(p: &NwkPdu<'_>) -> Value {
                 NwkBody::Data(d) | NwkBody::Reserved(d) => {
                     m.insert("payload_hex".into(), json!(to_hex(d)));
                     if matches!(f.body, NwkBody::Data(_)) {
-                        m.insert("aps".into(), aps_value(d));
+                        m.insert("aps".into(), aps_value(d, sec, h.src_ieee.or(aps_source)));
                     }
                 }
                 NwkBody::Command(c) => {
                     m.insert("command".into(), nwk_command_json(c));
                 }
-                NwkBody::Secured(s) => secured_json(&mut m, s),
+                NwkBody::Secured(s) => {
+                    secured_json(&mut m, s);
+                    if sec.enabled() {
+                        nwk_decrypt(&mut m, f, raw, sec);
+                    }
+                }
                 _ => {}
             }
         }
@@ -701,7 +811,7 @@ fn nwk_json(p: &NwkPdu<'_>) -> Value {
         } => {
             nwk_fc_json(&mut m, frame_control);
             m.insert("payload_hex".into(), json!(to_hex(payload)));
-            m.insert("stub_aps".into(), aps_value(payload));
+            m.insert("stub_aps".into(), aps_value(payload, sec, None));
         }
         NwkPdu::GreenPower(raw) => {
             m.insert("green_power_hex".into(), json!(to_hex(raw)));
@@ -809,14 +919,16 @@ fn nwk_from(v: &Value) -> Result<Vec<u8>, CliError> {
 
 // ---------------------------------------------------------------- APS
 
-fn aps_value(bytes: &[u8]) -> Value {
+fn aps_value(bytes: &[u8], sec: &Sec, source: Option<Eui64>) -> Value {
     match ApsFrame::decode(bytes) {
-        Ok(f) => aps_json(&f),
+        Ok(f) => aps_json(&f, bytes, sec, source),
         Err(e) => json!({"error": e.to_string(), "offset": e.offset()}),
     }
 }
 
-fn aps_json(f: &ApsFrame<'_>) -> Value {
+/// `raw`: the frame's bytes (for decryption); `source`: the APS nonce
+/// source when the extended nonce bit is clear.
+fn aps_json(f: &ApsFrame<'_>, raw: &[u8], sec: &Sec, source: Option<Eui64>) -> Value {
     let h = &f.header;
     let fc = &h.frame_control;
     let mut m = Map::new();
@@ -890,10 +1002,110 @@ fn aps_json(f: &ApsFrame<'_>) -> Value {
                 json!({"id": c.command.id(), "summary": format!("{:?}", c.command), "tlvs_hex": to_hex(c.tlvs), "hex": to_hex(&b)}),
             );
         }
-        ApsBody::Secured(s) => secured_json(&mut m, s),
+        ApsBody::Secured(s) => {
+            secured_json(&mut m, s);
+            if sec.enabled() {
+                aps_decrypt(&mut m, f, raw, sec, source);
+            }
+        }
         _ => {}
     }
     Value::Object(m)
+}
+
+/// Unsecures a NWK frame (ZigBee security in place on a copy) and nests
+/// the decrypted frame as `decrypted`.
+fn nwk_decrypt(m: &mut Map<String, Value>, f: &NwkFrame<'_>, raw: &[u8], sec: &Sec) {
+    let mut buf = raw.to_vec();
+    let mut table = IncomingCounters::<1>::new();
+    let u = match unsecure_nwk(&mut buf, &SecurityContext::default(), sec, &mut table) {
+        Ok(u) => u,
+        Err(e) => return sec.record(m, "NWK", &e),
+    };
+    let plain = buf.get(u.payload.clone()).unwrap_or_default();
+    m.insert("mic".into(), json!("verified"));
+    m.insert("plaintext_hex".into(), json!(to_hex(plain)));
+    let mut header = f.header;
+    header.frame_control.security = false;
+    let body = match header.frame_control.frame_type {
+        NwkFrameType::Data => NwkBody::Data(plain),
+        NwkFrameType::Command => match NwkCommandFrame::decode(plain) {
+            Ok(c) => NwkBody::Command(c),
+            Err(e) => {
+                m.insert(
+                    "decrypted".into(),
+                    json!({"error": e.to_string(), "offset": e.offset()}),
+                );
+                return;
+            }
+        },
+        _ => NwkBody::Reserved(plain),
+    };
+    let frame = NwkFrame { header, body };
+    // APS nonce source when the APS extended nonce bit is clear: the NWK
+    // header's source IEEE address, else the NWK auxiliary header's source
+    // (right when the originator sent the frame itself, as in one hop).
+    m.insert(
+        "decrypted".into(),
+        nwk_json(&NwkPdu::Frame(frame), &[], sec, u.aux.source),
+    );
+}
+
+/// Unsecures an APS frame and nests the decrypted frame as `decrypted`.
+fn aps_decrypt(
+    m: &mut Map<String, Value>,
+    f: &ApsFrame<'_>,
+    raw: &[u8],
+    sec: &Sec,
+    source: Option<Eui64>,
+) {
+    let mut buf = raw.to_vec();
+    let mut table = IncomingCounters::<1>::new();
+    let u = match unsecure_aps(
+        &mut buf,
+        &SecurityContext::default(),
+        sec,
+        &mut table,
+        source,
+    ) {
+        Ok(u) => u,
+        Err(e) => return sec.record(m, "APS", &e),
+    };
+    let plain = buf.get(u.payload.clone()).unwrap_or_default();
+    m.insert("mic".into(), json!("verified"));
+    m.insert("plaintext_hex".into(), json!(to_hex(plain)));
+    let mut header = f.header;
+    header.frame_control.security = false;
+    let body = if header.frame_control.frame_type == ApsFrameType::Command {
+        match ApsCommandFrame::decode(plain) {
+            Ok(c) => ApsBody::Command(c),
+            Err(e) => {
+                m.insert(
+                    "decrypted".into(),
+                    json!({"error": e.to_string(), "offset": e.offset()}),
+                );
+                return;
+            }
+        }
+    } else {
+        ApsBody::Payload(plain)
+    };
+    m.insert(
+        "decrypted".into(),
+        aps_json(&ApsFrame { header, body }, &[], sec, source),
+    );
+}
+
+/// `dualp install-code CODE`: the link key (hex) derived from an install
+/// code with its CRC (6, 8, 12 or 16 bytes plus the CRC-16/X.25,
+/// little-endian), after checking the CRC.
+// Wired into main.rs's `install-code` subcommand by the lead.
+#[allow(dead_code)]
+pub fn install_code(code_hex: &str) -> Result<String, CliError> {
+    let code = parse_hex(code_hex)?;
+    link_key_from_install_code(&code)
+        .map(|k| to_hex(&k))
+        .map_err(bad)
 }
 
 fn aps_from(v: &Value) -> Result<Vec<u8>, CliError> {
@@ -952,15 +1164,16 @@ fn aps_from(v: &Value) -> Result<Vec<u8>, CliError> {
 
 /// Decodes `mac` frames, one JSON object each (one per packet with `--pcap`).
 pub fn decode_mac(ctx: &MacCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> {
+    let sec = Sec::new(&ctx.keys)?;
     if let Some(path) = &ctx.pcap {
         let data =
             std::fs::read(path).map_err(|e| CliError::Io(format!("{}: {e}", path.display())))?;
-        return capture::frames(&data)?
+        let out = capture::frames(&data)?
             .into_iter()
             .enumerate()
             .map(|(i, (fcs, frame))| {
                 let mut v = match MacFrame::decode_with(&frame, &MacContext { fcs }) {
-                    Ok(f) => mac_json(&f, fcs.then(|| fcs_of(&frame))),
+                    Ok(f) => mac_json(&f, fcs.then(|| fcs_of(&frame)), &sec),
                     Err(e) => {
                         json!({"error": e.to_string(), "offset": e.offset(), "hex": to_hex(&frame)})
                     }
@@ -970,11 +1183,12 @@ pub fn decode_mac(ctx: &MacCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> {
                 }
                 Ok(v)
             })
-            .collect();
+            .collect::<Result<Vec<_>, CliError>>()?;
+        return sec.finish(out);
     }
     let f = MacFrame::decode_with(bytes, &MacContext { fcs: ctx.fcs })
         .map_err(|e| decode_err("MAC", e))?;
-    Ok(vec![mac_json(&f, ctx.fcs.then(|| fcs_of(bytes)))])
+    sec.finish(vec![mac_json(&f, ctx.fcs.then(|| fcs_of(bytes)), &sec)])
 }
 
 fn fcs_of(frame: &[u8]) -> u16 {
@@ -990,9 +1204,10 @@ pub fn encode_mac(ctx: &MacCtx, json: &Value) -> Result<Vec<u8>, CliError> {
 }
 
 /// Decodes `nwk` frames, one JSON object each.
-pub fn decode_nwk(_ctx: &NwkCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> {
+pub fn decode_nwk(ctx: &NwkCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> {
+    let sec = Sec::new(&ctx.keys)?;
     let p = NwkPdu::decode(bytes).map_err(|e| decode_err("NWK", e))?;
-    Ok(vec![nwk_json(&p)])
+    sec.finish(vec![nwk_json(&p, bytes, &sec, None)])
 }
 
 /// Encodes one `nwk` frame from its JSON form.
@@ -1001,9 +1216,17 @@ pub fn encode_nwk(_ctx: &NwkCtx, json: &Value) -> Result<Vec<u8>, CliError> {
 }
 
 /// Decodes `aps` frames, one JSON object each.
-pub fn decode_aps(_ctx: &ApsCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> {
+pub fn decode_aps(ctx: &ApsCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> {
+    let sec = Sec::new(&ctx.keys)?;
+    let source = match &ctx.source {
+        Some(s) => Some(
+            s.parse::<Eui64>()
+                .map_err(|e| CliError::Usage(format!("--source: {e}")))?,
+        ),
+        None => None,
+    };
     let f = ApsFrame::decode(bytes).map_err(|e| decode_err("APS", e))?;
-    Ok(vec![aps_json(&f)])
+    sec.finish(vec![aps_json(&f, bytes, &sec, source)])
 }
 
 /// Encodes one `aps` frame from its JSON form.
@@ -1254,7 +1477,10 @@ mod tests {
         ];
         for (h, fcs) in macs {
             let bytes = parse_hex(h).unwrap();
-            let ctx = MacCtx { fcs, pcap: None };
+            let ctx = MacCtx {
+                fcs,
+                ..MacCtx::default()
+            };
             let v = decode_mac(&ctx, &bytes).unwrap();
             assert_eq!(encode_mac(&ctx, &v[0]).unwrap(), bytes, "{h}");
         }
@@ -1263,17 +1489,88 @@ mod tests {
             "0806e73c375f1dcc010039f9287ea30000023c710c01881700000b73db5468c7cbc47caf8705",
         )
         .unwrap();
-        let v = decode_nwk(&NwkCtx {}, &bytes).unwrap();
-        assert_eq!(encode_nwk(&NwkCtx {}, &v[0]).unwrap(), bytes);
+        let v = decode_nwk(&NwkCtx::default(), &bytes).unwrap();
+        assert_eq!(encode_nwk(&NwkCtx::default(), &v[0]).unwrap(), bytes);
         for h in [
             "12a8",
             "080013000000000c81adde88776655443322118e",
             "0b00105ec0118000161fb45b0212",
         ] {
             let bytes = parse_hex(h).unwrap();
-            let v = decode_aps(&ApsCtx {}, &bytes).unwrap();
-            assert_eq!(encode_aps(&ApsCtx {}, &v[0]).unwrap(), bytes);
+            let v = decode_aps(&ApsCtx::default(), &bytes).unwrap();
+            assert_eq!(encode_aps(&ApsCtx::default(), &v[0]).unwrap(), bytes);
         }
+    }
+
+    /// zigbee-on-host captures (metadata stripped) with the Zigbee2MQTT
+    /// default network key and ZigBeeAlliance09; the SE frame of the
+    /// shared vectors (NWK and APS encrypted, APS nonce from the NWK source).
+    #[test]
+    fn decrypts_with_keys_and_fails_on_a_bad_mic() {
+        let keys = KeyArgs {
+            nwk_key: Some("01030507090b0d0f00020406080a0c0d".into()),
+            link_key: Some("5a6967426565416c6c69616e63653039".into()),
+        };
+        let ctx = MacCtx {
+            keys: keys.clone(),
+            ..MacCtx::default()
+        };
+        // NET2_TRANSPORT_KEY_TC_FROM_COORD: NWK + APS (key-load key) encrypted.
+        let frame = parse_hex("6188cf641a8fa1000008028fa100001eb9287e700600f99905feff504b8000a3093b4f0492e2a147b808b8dd9749a8c9e0b6f2572f2e7eafa37f1d6592ee3371338fd72a7512f69254612cd0d62c2b500e90c9dcc1559100").unwrap();
+        let v = decode_mac(&ctx, &frame).unwrap();
+        let nwk = &v[0]["nwk"];
+        assert_eq!(nwk["mic"], "verified");
+        let aps = &nwk["decrypted"]["aps"];
+        assert_eq!(aps["aux"]["key_id"], "key_load");
+        assert_eq!(aps["mic"], "verified");
+        assert_eq!(
+            aps["plaintext_hex"],
+            "05045a6967426565416c6c69616e63653039df0f289b6d38c1a4f99905feff504b80"
+        );
+        assert!(aps["decrypted"]["command"]["summary"].is_string());
+        // The constructed SE price frame (valid FCS): APS nonce from the NWK source.
+        let se = parse_hex("618879621a341200004802341200001e7828001000008877665544332211007cca07168cbf43cc51ac3a15408c028a90ed271416ea38f48a0e797889fae9c352d3f00176e911a88d09dc84d6fb2e17fd83a08893e3cca79dad4e8c465eb17fa2f36575c1984062").unwrap();
+        let ctx = MacCtx {
+            fcs: true,
+            keys: KeyArgs {
+                nwk_key: keys.nwk_key.clone(),
+                link_key: Some("66b6900981e1ee3ca4206b6b861c02bb".into()),
+            },
+            ..MacCtx::default()
+        };
+        let v = decode_mac(&ctx, &se).unwrap();
+        let aps = &v[0]["nwk"]["decrypted"]["aps"];
+        assert_eq!(aps["mic"], "verified", "{aps}");
+        assert!(
+            aps["decrypted"]["payload_hex"]
+                .as_str()
+                .unwrap()
+                .starts_with("0910")
+        );
+        // A flipped MIC bit: exit status 1.
+        let mut bad = frame.clone();
+        let n = bad.len();
+        bad[n - 1] ^= 1;
+        let ctx = MacCtx {
+            keys,
+            ..MacCtx::default()
+        };
+        let e = decode_mac(&ctx, &bad).unwrap_err();
+        assert!(matches!(e, CliError::Crypto(_)), "{e}");
+        assert_eq!(e.exit_code(), 1);
+        // Without keys nothing is decrypted and nothing fails.
+        let v = decode_mac(&MacCtx::default(), &bad).unwrap();
+        assert!(v[0]["nwk"].get("mic").is_none());
+    }
+
+    #[test]
+    fn install_code_gives_the_link_key() {
+        // zigpy tests/test_zigbee_util.py test_convert_install_code.
+        assert_eq!(
+            install_code("83fed3407a939723a5c639b26916d505c3b5").unwrap(),
+            "66b6900981e1ee3ca4206b6b861c02bb"
+        );
+        assert!(install_code("1122334455667788ffff").is_err());
     }
 
     #[test]
