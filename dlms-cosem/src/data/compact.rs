@@ -144,6 +144,9 @@ impl<'a> TypeDesc<'a> {
     pub fn static_size(&self) -> Option<usize> {
         match self.kind() {
             TypeDescKind::Simple(t) => t.fixed_size(),
+            // No elements: no bytes, whatever the element type (so walking
+            // never meets a variable-size value that takes no bytes).
+            TypeDescKind::Array { count: 0, .. } => Some(0),
             TypeDescKind::Array { count, element } => {
                 Some(element.static_size()?.saturating_mul(count.into()))
             }
