@@ -228,7 +228,10 @@ fn build_command_fields() {
 
 #[test]
 fn attribute_tables_have_unique_ids_and_names() {
-    for c in dual_protocol_zcl_se::cluster::GENERAL {
+    for c in dual_protocol_zcl_se::cluster::STANDARD_TABLES
+        .iter()
+        .flat_map(|t| t.iter())
+    {
         for (i, a) in c.attributes.iter().enumerate() {
             assert!(
                 c.attributes[i + 1..].iter().all(|b| b.id != a.id),

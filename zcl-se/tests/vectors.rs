@@ -242,14 +242,30 @@ fn time_read_attributes_response() {
 }
 
 /// Smart Energy cluster commands (Price, Messaging, Tunneling, Key
-/// Establishment) have no tables yet (issue 11): kept raw, byte for byte.
+/// Establishment) decode through their tables (issue 11); values as the
+/// vectors' notes state them (tests/smart_energy.rs checks the fields).
 #[test]
-fn smart_energy_commands_are_kept_raw() {
-    for line in [80, 81, 83, 84, 85, 86, 88, 89, 90, 91] {
+fn smart_energy_commands_decode_by_table() {
+    for (line, name) in [
+        (80, "publish_price"),
+        (81, "display_message"),
+        (83, "request_tunnel"),
+        (84, "request_tunnel_response"),
+        (85, "transfer_data"),
+        (86, "initiate_key_establishment_request"),
+        (88, "publish_price"),
+        (89, "get_current_price"),
+        (90, "publish_price"),
+        (91, "display_message"),
+    ] {
         let v = find(line);
         let f = decode(&v);
         assert_eq!(f.header.frame_type, FrameType::ClusterSpecific);
-        assert_eq!(f.payload, Payload::Raw(&v.bytes[3..]), "{}", v.derived);
+        let Payload::Cluster(c) = f.payload else {
+            panic!("{} not typed", v.derived)
+        };
+        assert_eq!(c.def().name, name, "{}", v.derived);
+        assert!(c.trailing().is_empty(), "{}", v.derived);
     }
 }
 

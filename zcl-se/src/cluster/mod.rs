@@ -10,8 +10,56 @@
 
 pub mod alarms;
 pub mod basic;
+pub mod drlc;
 pub mod identify;
+pub mod key_establishment;
+pub mod messaging;
+pub mod metering;
+pub mod price;
 pub mod time;
+pub mod tunneling;
+
+/// One command field: `"name": TYPE` (mandatory), `"name" ? TYPE` (may be
+/// absent at the end of the payload: a later revision's trailing field, or a
+/// success-only field), `"name" ..` (the remaining octets).
+macro_rules! field {
+    ($n:literal : $t:ident) => {
+        $crate::cluster::FieldDef::new($n, $crate::data_type::DataType::$t)
+    };
+    ($n:literal ? $t:ident) => {
+        $crate::cluster::FieldDef::optional($n, $crate::data_type::DataType::$t)
+    };
+    ($n:literal ..) => {
+        $crate::cluster::FieldDef::rest($n)
+    };
+}
+pub(crate) use field;
+
+/// A [`CommandDef`] from its identifier, direction, name and `field!` specs.
+macro_rules! command {
+    ($id:literal, $dir:ident, $name:literal $(, $n:literal $k:tt $($t:ident)?)* $(,)?) => {
+        $crate::cluster::CommandDef::new(
+            $id,
+            $name,
+            $crate::frame::Direction::$dir,
+            &[$($crate::cluster::field!($n $k $($t)?)),*],
+        )
+    };
+}
+pub(crate) use command;
+
+/// An [`AttributeDef`] table from `id "Name" TYPE ACCESS` rows.
+macro_rules! attributes {
+    ($($id:literal $n:literal $t:ident $a:ident),* $(,)?) => {
+        &[$($crate::cluster::AttributeDef::new(
+            $id,
+            $n,
+            $crate::data_type::DataType::$t,
+            $crate::cluster::Access::$a,
+        )),*]
+    };
+}
+pub(crate) use attributes;
 
 use crate::data_type::DataType;
 use crate::frame::Direction;
@@ -212,7 +260,18 @@ pub static GENERAL: &[ClusterDef<'static>] = &[
 
 /// Every built-in table, searched after the application's extensions. The
 /// Smart Energy tables join this list.
-pub static STANDARD_TABLES: &[&[ClusterDef<'static>]] = &[GENERAL];
+pub static STANDARD_TABLES: &[&[ClusterDef<'static>]] = &[GENERAL, SMART_ENERGY];
+
+/// The Smart Energy clusters of ZigBee Smart Energy (SE 1.1b to 1.4,
+/// document 07-5356) that this crate defines.
+pub static SMART_ENERGY: &[ClusterDef<'static>] = &[
+    price::CLUSTER,
+    drlc::CLUSTER,
+    metering::CLUSTER,
+    messaging::CLUSTER,
+    tunneling::CLUSTER,
+    key_establishment::CLUSTER,
+];
 
 /// The built-in definition of cluster `id`.
 #[must_use]
