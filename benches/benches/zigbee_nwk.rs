@@ -139,6 +139,22 @@ fn security(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTi
         })
     });
     floors::aes128_ccm_open(g, 13, 4);
+    // The AES work inside that CCM open: 4 CBC-MAC blocks (B0, 2 a-data
+    // blocks, 1 payload block) and 2 CTR blocks (S0, S1), here as 6 serial
+    // single-block calls on a schedule expanded once.
+    {
+        use aes::cipher::{BlockCipherEncrypt, KeyInit};
+        let aes = aes::Aes128::new(&NWK_KEY.into());
+        let mut block = aes::Block::default();
+        g.bench_function("floor/aes128-6-serial-blocks", |b| {
+            b.iter(|| {
+                for _ in 0..6 {
+                    aes.encrypt_block(black_box(&mut block));
+                }
+                block
+            })
+        });
+    }
 
     g.throughput(Throughput::Elements(1));
     g.bench_function("nwk-decode+ccm-open/39", |b| {
