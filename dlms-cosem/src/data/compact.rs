@@ -11,6 +11,9 @@
 //! Validation cost is linear: types of fixed size are skipped in one step,
 //! and every row of a variable-size type holds at least one byte, so a
 //! crafted description cannot make decoding loop longer than the input.
+//! An array of zero-size elements (null-data, dont-care, empty structures
+//! or arrays) must be empty, so iterating the rows is also bounded by the
+//! input's size (no "compression bomb" of billions of null values).
 
 use core::fmt;
 
@@ -67,8 +70,20 @@ impl<'a> TypeDesc<'a> {
         match DataType::from_u8(tag) {
             DataType::Array => {
                 let inner = nest(depth, at)?;
-                r.u16()?;
-                Self::read_at(r, inner)?;
+                let count = r.u16()?;
+                let element = Self::read_at(r, inner)?;
+                // Elements of no bytes (null-data, dont-care, empty structures
+                // or arrays) would let a few bytes stand for billions of
+                // values; such an array must be empty.
+                if count > 0 && element.static_size() == Some(0) {
+                    return Err(DecodeError::new(
+                        at,
+                        DecodeErrorKind::InvalidValue {
+                            what: "compact-array array of zero-size elements",
+                            value: count.into(),
+                        },
+                    ));
+                }
             }
             DataType::Structure => {
                 let inner = nest(depth, at)?;
