@@ -335,3 +335,69 @@ fn se_tables_are_consistent() {
     }
     assert_eq!(all_commands().len(), 95);
 }
+
+mod certificates {
+    use super::*;
+    use dual_protocol_zcl_se::EncodeError;
+    use dual_protocol_zcl_se::cluster::key_establishment::{Suite1Certificate, Suite2Certificate};
+
+    /// The 48-octet identity of the shared vector (line 86, synthetic
+    /// 00..2f placeholder) splits 22 / 8 / 8 / 10.
+    #[test]
+    fn suite1_layout_from_vector_identity() {
+        let id: Vec<u8> = (0u8..48).collect();
+        let c = Suite1Certificate::decode(&id).unwrap();
+        assert_eq!(c.public_reconstruction_key[0], 0x00);
+        assert_eq!(c.public_reconstruction_key[21], 0x15);
+        assert_eq!(c.subject, [0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d]);
+        assert_eq!(c.issuer[0], 0x1e);
+        assert_eq!(c.profile_attribute_data[9], 0x2f);
+        let mut buf = [0u8; 48];
+        assert_eq!(c.encode(&mut buf), Ok(48));
+        assert_eq!(&buf[..], &id[..]);
+        assert_eq!(
+            c.encode(&mut [0u8; 47]),
+            Err(EncodeError::BufferTooSmall { needed: 48 })
+        );
+    }
+
+    #[test]
+    fn certificates_reject_wrong_lengths() {
+        let b = [0u8; 80];
+        for n in 0..48 {
+            assert!(matches!(
+                Suite1Certificate::decode(&b[..n]),
+                Err(DecodeError::Truncated { .. })
+            ));
+        }
+        assert!(matches!(
+            Suite1Certificate::decode(&b[..49]),
+            Err(DecodeError::TrailingBytes { count: 1, .. })
+        ));
+        for n in 0..74 {
+            let e = Suite2Certificate::decode(&b[..n]).unwrap_err();
+            assert!(e.offset() <= n);
+        }
+        assert!(Suite2Certificate::decode(&b[..75]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn suite2_round_trip(bytes in proptest::collection::vec(any::<u8>(), 74)) {
+            let c = Suite2Certificate::decode(&bytes).unwrap();
+            prop_assert_eq!(c.subject, <[u8; 8]>::try_from(&bytes[28..36]).unwrap());
+            prop_assert_eq!(c.valid_from, <[u8; 5]>::try_from(&bytes[19..24]).unwrap());
+            let mut buf = [0u8; Suite2Certificate::LEN];
+            prop_assert_eq!(c.encode(&mut buf), Ok(74));
+            prop_assert_eq!(&buf[..], &bytes[..]);
+        }
+
+        #[test]
+        fn suite1_round_trip(bytes in proptest::collection::vec(any::<u8>(), 48)) {
+            let c = Suite1Certificate::decode(&bytes).unwrap();
+            let mut buf = [0u8; Suite1Certificate::LEN];
+            prop_assert_eq!(c.encode(&mut buf), Ok(48));
+            prop_assert_eq!(&buf[..], &bytes[..]);
+        }
+    }
+}
