@@ -737,6 +737,17 @@ mod security_vectors {
                     let mut mic = [0u8; 4];
                     key.seal(5, &nonce, &aad, &mut buf, &mut mic).unwrap();
                     assert_eq!(to_hex(&mic), e["ccm_tag_encrypted"], "{v}");
+                    // The CBC-MAC tag before encryption: T = MIC xor E(K, A_0),
+                    // A_0 = 0x01 || nonce || 0x0000.
+                    use aes::cipher::{BlockCipherEncrypt, KeyInit};
+                    let aes = aes::Aes128::new(&k16(&e["key"]).into());
+                    let mut a0 = [0u8; 16];
+                    a0[0] = 1;
+                    a0[1..14].copy_from_slice(&nonce);
+                    let mut s0 = aes::Block::from(a0);
+                    aes.encrypt_block(&mut s0);
+                    let t: Vec<u8> = mic.iter().zip(s0.iter()).map(|(m, s)| m ^ s).collect();
+                    assert_eq!(to_hex(&t), e["cbc_mac_tag"], "{v}");
                 }
                 "aes_mmo_hash" => {
                     assert_eq!(to_hex(&AesMmo::digest(&[&input])), e["hash"], "{v}");

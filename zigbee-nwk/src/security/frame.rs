@@ -180,7 +180,10 @@ pub fn aps_nonce_source(
 }
 
 /// The level a frame is processed at: always the network's; the on-air
-/// level must be 0 or that same level.
+/// level must be 0 or that same level. Both spellings give the same nonce
+/// and a-data (the level is patched before the MIC), so these three bits
+/// are not authenticated between 0 and the network level, by design of the
+/// specification; any other value is refused.
 fn checked_level(aux: &AuxHeader, ctx: &SecurityContext) -> Result<u8, SecurityError> {
     if aux.level != 0 && aux.level != ctx.level {
         return Err(SecurityError::LevelMismatch {
