@@ -3,7 +3,10 @@
 //! * a Report Attributes frame with 10 attributes (goal: < 100 ns);
 //! * a Read Attributes Response (the Time-cluster vector: Time and TimeStatus);
 //! * the 18-byte Metering Report Attributes vector of the shared ZigBee
-//!   vectors (CurrentSummationDelivered uint48 + InstantaneousDemand int24).
+//!   vectors (CurrentSummationDelivered uint48 + InstantaneousDemand int24);
+//! * Price PublishPrice as an SE 1.1b device sends it (shared vector);
+//! * a Metering GetProfileResponse with 24 uint24 intervals (the intervals
+//!   are one octet run; "decode+walk" reads every field).
 //!
 //! "decode" validates the whole frame (every record and value) and returns
 //! borrowed views; "decode+walk" also iterates every record and value.
@@ -86,6 +89,14 @@ fn report_10() -> Vec<u8> {
 
 fn walk(f: &Frame<'_>) -> u64 {
     let mut acc = 0u64;
+    if let Payload::Cluster(c) = f.payload {
+        for fl in c.fields() {
+            acc = acc.wrapping_add(fl.def.name.len() as u64);
+            if let dual_protocol_zcl_se::FieldValue::Value(v) = fl.value {
+                acc ^= v.as_u64().unwrap_or(1);
+            }
+        }
+    }
     if let Payload::Global(g) = f.payload {
         match g {
             GlobalCommand::ReportAttributes(l) => {
@@ -106,7 +117,17 @@ fn walk(f: &Frame<'_>) -> u64 {
 }
 
 fn decode(c: &mut Criterion) {
-    let frames: [(&str, u16, Vec<u8>); 3] = [
+    let mut profile = hex("0901000000804c1b2e000318");
+    profile.extend((0u8..72).map(|i| i.wrapping_mul(7)));
+    let frames: [(&str, u16, Vec<u8>); 5] = [
+        (
+            "price-publish-price-se11b",
+            0x0700,
+            hex(
+                "09100001000000044241534510000000804c1b2e003a03211100000000ffffdc050000ffffffffffffffffffffffff0000",
+            ),
+        ),
+        ("metering-get-profile-response-24", 0x0702, profile),
         ("report-10-attributes", 0x0702, report_10()),
         (
             "read-attributes-response-time",
