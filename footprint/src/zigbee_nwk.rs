@@ -12,7 +12,9 @@ use dual_protocol_zigbee_nwk::zdo::ZdoFrame;
 pub fn probe(input: &[u8]) -> u32 {
     let mut acc = 0u32;
     let mut out = [0u8; 127];
-    let ctx = MacContext { fcs: input.first().is_some_and(|b| b & 1 == 1) };
+    let ctx = MacContext {
+        fcs: input.first().is_some_and(|b| b & 1 == 1),
+    };
     let Ok(mac) = MacFrame::decode_with(input, &ctx) else {
         return acc;
     };
@@ -67,7 +69,10 @@ fn unsecure(nwk: &[u8]) -> u32 {
     let Ok(key) = ZigbeeKey::new(&[0x5a; 16]) else {
         return 0;
     };
-    let keys = Keys { network: Some((0, key)), link: None };
+    let keys = Keys {
+        network: Some((0, key)),
+        link: None,
+    };
     let mut table = IncomingCounters::<4>::new();
     let ctx = SecurityContext::default();
     match unsecure_nwk(frame, &ctx, &keys, &mut table) {

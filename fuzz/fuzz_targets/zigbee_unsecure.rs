@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
     match unsecure_nwk(&mut buf, &ctx, &keys, &mut table) {
         Ok(u) => {
             assert!(u.payload.end <= buf.len() && u.mic.end == buf.len());
-            assert_eq!(table.last(u.source, u.aux.key_id), Some(u.aux.frame_counter));
+            assert_eq!(
+                table.last(u.source, u.aux.key_id),
+                Some(u.aux.frame_counter)
+            );
             let key = keys.network.as_ref().map(|(_, k)| k).expect("network key");
             secure_nwk(&mut buf, &ctx, key).expect("an unsecured frame re-secures");
             assert_eq!(buf, data);
