@@ -164,7 +164,7 @@ pub static COMMANDS: &[CommandDef<'static>] = &[
         "issuer_event_id": UINT32, "cpp_auth": ENUM8),
     command!(0x0e, ClientToServer, "get_credit_payment",
         "latest_end_time": UTC, "number_of_records": UINT8),
-    command!(0x0f, ClientToServer, "get_currency_conversion_command"),
+    command!(0x0f, ClientToServer, "get_currency_conversion"),
     command!(0x10, ClientToServer, "get_tariff_cancellation"),
 ];
 
