@@ -35,6 +35,33 @@ enum Cmd {
     /// Encode frames from their JSON form (one object, or JSON lines); prints hex, one line per frame.
     #[command(subcommand)]
     Encode(EncodeLayer),
+    /// A test certificate authority for the Digital Envelope's compact certificates.
+    #[command(subcommand)]
+    Ca(CaCmd),
+    /// P-256 key pairs (PEM, PKCS#8).
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum CaCmd {
+    /// Make a self-signed CA: its private key and compact certificate.
+    New(layers::envelope::CaNewArgs),
+    /// Issue a compact certificate for a hub, HAN device or head end.
+    Issue(layers::envelope::CaIssueArgs),
+    /// Show a compact certificate and, given the CA, check it.
+    Inspect(layers::envelope::CaInspectArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCmd {
+    /// Generate a P-256 private key.
+    New(layers::envelope::KeyNewArgs),
+}
+
+fn print_json(v: &serde_json::Value) -> Result<(), CliError> {
+    writeln!(std::io::stdout().lock(), "{v}")?;
+    Ok(())
 }
 
 /// `decode LAYER`: input options plus the layer's context options.
@@ -139,6 +166,10 @@ fn main() -> ExitCode {
     let r = match &cli.cmd {
         Cmd::Decode(l) => run_decode(l),
         Cmd::Encode(l) => run_encode(l),
+        Cmd::Ca(CaCmd::New(a)) => layers::envelope::ca_new(a).and_then(|v| print_json(&v)),
+        Cmd::Ca(CaCmd::Issue(a)) => layers::envelope::ca_issue(a).and_then(|v| print_json(&v)),
+        Cmd::Ca(CaCmd::Inspect(a)) => layers::envelope::ca_inspect(a).and_then(|v| print_json(&v)),
+        Cmd::Key(KeyCmd::New(a)) => layers::envelope::key_new(a).and_then(|v| print_json(&v)),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -103,3 +103,80 @@ fn version_prints() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("dualp "));
 }
+
+#[test]
+fn test_ca_issues_and_checks_compact_certificates() {
+    let dir = std::env::temp_dir().join(format!("dualp-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
+    let o = dualp(&[
+        "ca",
+        "new",
+        "--id",
+        "00:00:00:00:00:00:ca:01",
+        "--key-out",
+        &p("ca.pem"),
+        "--cert-out",
+        &p("ca.hex"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = dualp(&["key", "new", "--out", &p("hub.pem")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = dualp(&[
+        "ca",
+        "issue",
+        "--ca-key",
+        &p("ca.pem"),
+        "--ca-cert",
+        &p("ca.hex"),
+        "--subject",
+        "00:0d:6f:00:00:00:00:01",
+        "--role",
+        "hub",
+        "--usage",
+        "key-agreement",
+        "--subject-key",
+        &p("hub.pem"),
+        "--serial",
+        "7",
+        "--out",
+        &p("hub.hex"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let now = "2030-01-01T00:00:00Z";
+    let o = dualp(&[
+        "ca",
+        "inspect",
+        &p("hub.hex"),
+        "--ca-cert",
+        &p("ca.hex"),
+        "--now",
+        now,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("00:0d:6f:00:00:00:00:01"));
+    // Revoked: the check fails with exit status 1.
+    let o = dualp(&[
+        "ca",
+        "inspect",
+        &p("hub.hex"),
+        "--ca-cert",
+        &p("ca.hex"),
+        "--now",
+        now,
+        "--revoked",
+        "7",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Expired.
+    let o = dualp(&[
+        "ca",
+        "inspect",
+        &p("hub.hex"),
+        "--ca-cert",
+        &p("ca.hex"),
+        "--now",
+        "2040-01-01T00:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

@@ -6,10 +6,6 @@
 //! Keys: private keys are PEM (PKCS#8, or SEC1 "EC PRIVATE KEY") or a hex
 //! scalar; compact certificates are hex text or raw 164-byte files.
 
-// The `ca` / `key` tools below are public for `main.rs` to wire as
-// subcommands; until it does, the binary does not call them.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 use dual_protocol_digital_envelope::certificate::{
