@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(a.encode(&mut out), Ok(data.len()));
         assert_eq!(&out[..], data);
         match a {
-            Apdu::GetResponse(GetResponse::Normal { result: GetDataResult::Data { data }, .. }) => {
+            Apdu::GetResponse(GetResponse::Normal {
+                result: GetDataResult::Data { data },
+                ..
+            }) => {
                 walk(&data);
             }
             Apdu::GetResponse(GetResponse::WithList { results, .. }) => {

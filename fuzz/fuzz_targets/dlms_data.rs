@@ -25,7 +25,9 @@ fn walk(d: &Data<'_>, depth: usize) {
             }
         }
         other => {
-            let _ = other.as_date_time().map(|d| (d.to_unix_seconds(), d.iso8601().map(|i| i.to_string())));
+            let _ = other
+                .as_date_time()
+                .map(|d| (d.to_unix_seconds(), d.iso8601().map(|i| i.to_string())));
         }
     }
 }
