@@ -281,7 +281,7 @@ proptest! {
     /// re-encodes byte for byte.
     #[test]
     fn arbitrary_se_payloads(
-        cluster in 0usize..6,
+        cluster in 0usize..12,
         bytes in proptest::collection::vec(any::<u8>(), 0..80),
     ) {
         let ctx = Context::new(SMART_ENERGY[cluster].id);
@@ -333,7 +333,7 @@ fn se_tables_are_consistent() {
             );
         }
     }
-    assert_eq!(all_commands().len(), 95);
+    assert_eq!(all_commands().len(), 146);
 }
 
 mod certificates {

@@ -406,6 +406,7 @@ fn rest_bytes(name: &str) -> Vec<u8> {
         "report_event_status" => 42,
         "schedule_snapshot" => 13,
         "mirror_report_attribute_response" => 4,
+        "set_event_configuration" => 1,
         // GBCS tunnel header command 0x01 (GET): tshark dissects the
         // tunnelled octets as GB-HRGP.
         "transfer_data" => return vec![0x01],

@@ -10,11 +10,17 @@
 
 pub mod alarms;
 pub mod basic;
+pub mod calendar;
+pub mod device_management;
 pub mod drlc;
+pub mod energy_management;
+pub mod events;
 pub mod identify;
 pub mod key_establishment;
+pub mod mdu_pairing;
 pub mod messaging;
 pub mod metering;
+pub mod prepayment;
 pub mod price;
 pub mod time;
 pub mod tunneling;
@@ -270,6 +276,12 @@ pub static SMART_ENERGY: &[ClusterDef<'static>] = &[
     metering::CLUSTER,
     messaging::CLUSTER,
     tunneling::CLUSTER,
+    prepayment::CLUSTER,
+    energy_management::CLUSTER,
+    calendar::CLUSTER,
+    device_management::CLUSTER,
+    events::CLUSTER,
+    mdu_pairing::CLUSTER,
     key_establishment::CLUSTER,
 ];
 
