@@ -41,6 +41,12 @@ enum Cmd {
     /// P-256 key pairs (PEM, PKCS#8).
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Print the ZigBee link key derived from an install code (its CRC checked).
+    InstallCode {
+        /// The install code with its CRC, as hex (6, 8, 12 or 16 bytes plus 2).
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -169,6 +175,8 @@ fn main() -> ExitCode {
         Cmd::Ca(CaCmd::New(a)) => layers::envelope::ca_new(a).and_then(|v| print_json(&v)),
         Cmd::Ca(CaCmd::Issue(a)) => layers::envelope::ca_issue(a).and_then(|v| print_json(&v)),
         Cmd::Ca(CaCmd::Inspect(a)) => layers::envelope::ca_inspect(a).and_then(|v| print_json(&v)),
+        Cmd::InstallCode { code } => layers::zigbee::install_code(code)
+            .and_then(|k| writeln!(std::io::stdout().lock(), "{k}").map_err(CliError::from)),
         Cmd::Key(KeyCmd::New(a)) => layers::envelope::key_new(a).and_then(|v| print_json(&v)),
     };
     match r {

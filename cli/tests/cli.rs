@@ -180,3 +180,18 @@ fn test_ca_issues_and_checks_compact_certificates() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+/// Install-code vector from zigbee.jsonl (the ZigBee install-code example,
+/// also in zigbee-nwk's tests): code with CRC, then its derived link key.
+#[test]
+fn install_code_derives_the_link_key_and_checks_the_crc() {
+    let o = dualp(&["install-code", "83fed3407a939723a5c639b26916d505c3b5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "66b6900981e1ee3ca4206b6b861c02bb"
+    );
+    let o = dualp(&["install-code", "83fed3407a939723a5c639b26916d505c3b4"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("CRC"), "{}", stderr(&o));
+}

@@ -1099,8 +1099,6 @@ fn aps_decrypt(
 /// `dualp install-code CODE`: the link key (hex) derived from an install
 /// code with its CRC (6, 8, 12 or 16 bytes plus the CRC-16/X.25,
 /// little-endian), after checking the CRC.
-// Wired into main.rs's `install-code` subcommand by the lead.
-#[allow(dead_code)]
 pub fn install_code(code_hex: &str) -> Result<String, CliError> {
     let code = parse_hex(code_hex)?;
     link_key_from_install_code(&code)
