@@ -401,3 +401,25 @@ mod certificates {
         }
     }
 }
+
+/// Named code points round trip through their raw values; unknown values
+/// are kept.
+#[test]
+fn se_enums() {
+    use dual_protocol_zcl_se::cluster::key_establishment::TerminateStatus;
+    use dual_protocol_zcl_se::cluster::tunneling::{ProtocolId, TransferDataStatus, TunnelStatus};
+    assert_eq!(ProtocolId::from(6), ProtocolId::GbHrgp);
+    assert_eq!(ProtocolId::GbHrgp.name(), Some("gb_hrgp"));
+    assert_eq!(ProtocolId::from(200), ProtocolId::Unknown(200));
+    assert_eq!(u8::from(ProtocolId::Unknown(200)), 200);
+    assert_eq!(TunnelStatus::from(0), TunnelStatus::Success);
+    assert_eq!(
+        TransferDataStatus::from_name("data_overflow"),
+        Some(TransferDataStatus::DataOverflow)
+    );
+    assert_eq!(u8::from(TerminateStatus::UnsupportedSuite), 0x05);
+    for v in 0..=255u8 {
+        assert_eq!(u8::from(TunnelStatus::from(v)), v);
+        assert_eq!(u8::from(TerminateStatus::from(v)), v);
+    }
+}

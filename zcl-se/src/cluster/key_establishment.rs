@@ -188,3 +188,21 @@ fixed_layout! {
         public_reconstruction_key: 37,
     }
 }
+
+crate::macros::code_enum! {
+    /// TerminateKeyEstablishment `status_code` (SE 1.4 annex C.3, TerminateKeyEstablishment payload).
+    pub enum TerminateStatus: u8 {
+        /// The issuer of the certificate is unknown.
+        UnknownIssuer = 0x01 => "unknown_issuer",
+        /// The key confirmation failed.
+        BadKeyConfirm = 0x02 => "bad_key_confirm",
+        /// A message was malformed.
+        BadMessage = 0x03 => "bad_message",
+        /// No resources for key establishment.
+        NoResources = 0x04 => "no_resources",
+        /// The key establishment suite is not supported.
+        UnsupportedSuite = 0x05 => "unsupported_suite",
+        /// The certificate is invalid.
+        InvalidCertificate = 0x06 => "invalid_certificate",
+    }
+}

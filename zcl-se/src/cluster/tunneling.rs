@@ -52,3 +52,53 @@ pub const CLUSTER: ClusterDef<'static> = ClusterDef {
     attributes: ATTRIBUTES,
     commands: COMMANDS,
 };
+
+crate::macros::code_enum! {
+    /// RequestTunnel `protocol_id` (SE 1.4 annex D.6, RequestTunnel payload).
+    pub enum ProtocolId: u8 {
+        /// DLMS/COSEM (IEC 62056).
+        DlmsCosem = 0 => "dlms_cosem",
+        /// IEC 61107.
+        Iec61107 = 1 => "iec_61107",
+        /// ANSI C12.
+        AnsiC12 = 2 => "ansi_c12",
+        /// M-Bus.
+        MBus = 3 => "m_bus",
+        /// SML.
+        Sml = 4 => "sml",
+        /// ClimateTalk.
+        ClimateTalk = 5 => "climate_talk",
+        /// GB-HRGP (GBCS).
+        GbHrgp = 6 => "gb_hrgp",
+        /// Test protocol.
+        Test = 255 => "test",
+    }
+}
+
+crate::macros::code_enum! {
+    /// RequestTunnelResponse `tunnel_status` (SE 1.4 annex D.6, RequestTunnelResponse payload).
+    pub enum TunnelStatus: u8 {
+        /// Tunnel opened.
+        Success = 0 => "success",
+        /// The server is busy.
+        Busy = 1 => "busy",
+        /// No more tunnel identifiers.
+        NoMoreTunnelIds = 2 => "no_more_tunnel_ids",
+        /// Protocol not supported.
+        ProtocolNotSupported = 3 => "protocol_not_supported",
+        /// Flow control not supported.
+        FlowControlNotSupported = 4 => "flow_control_not_supported",
+    }
+}
+
+crate::macros::code_enum! {
+    /// TransferDataError `transfer_data_status` (SE 1.4 annex D.6, TransferDataError payload).
+    pub enum TransferDataStatus: u8 {
+        /// No such tunnel.
+        NoSuchTunnel = 0 => "no_such_tunnel",
+        /// Wrong device.
+        WrongDevice = 1 => "wrong_device",
+        /// Data overflow.
+        DataOverflow = 2 => "data_overflow",
+    }
+}
