@@ -87,20 +87,23 @@ fn codec(c: &mut Criterion) {
             black_box(f);
         })
     });
-    g.bench_function(format!("grip/encode+decode/100B-zcl/overhead-{o_zcl}B"), |b| {
-        b.iter(|| {
-            let m = Frame::Message(Message {
-                id: black_box(7),
-                priority: Priority::High,
-                dup: false,
-                reply_to: None,
-                descriptor: zcl,
-                payload: black_box(&payload),
-            });
-            let n = m.encode(&mut buf).expect("fits");
-            black_box(Frame::decode(black_box(&buf[..n])).expect("decodes"));
-        })
-    });
+    g.bench_function(
+        format!("grip/encode+decode/100B-zcl/overhead-{o_zcl}B"),
+        |b| {
+            b.iter(|| {
+                let m = Frame::Message(Message {
+                    id: black_box(7),
+                    priority: Priority::High,
+                    dup: false,
+                    reply_to: None,
+                    descriptor: zcl,
+                    payload: black_box(&payload),
+                });
+                let n = m.encode(&mut buf).expect("fits");
+                black_box(Frame::decode(black_box(&buf[..n])).expect("decodes"));
+            })
+        },
+    );
     g.finish();
 }
 
@@ -127,10 +130,8 @@ fn session(c: &mut Criterion) {
                 let k = hub.handle_input(now, rest).expect("hub input");
                 rest = &rest[k..];
                 while let Some(e) = hub.poll_event() {
-                    delivered += usize::from(matches!(
-                        e,
-                        dual_protocol_grip::session::Event::Message(_)
-                    ));
+                    delivered +=
+                        usize::from(matches!(e, dual_protocol_grip::session::Event::Message(_)));
                 }
             }
         }
