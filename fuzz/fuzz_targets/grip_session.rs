@@ -10,9 +10,9 @@
 use core::convert::Infallible;
 use std::collections::{BTreeMap, VecDeque};
 
+use dual_protocol_grip::Priority;
 use dual_protocol_grip::rand_core::{TryCryptoRng, TryRng};
 use dual_protocol_grip::session::{Config, Event, Outgoing, Role, Session};
-use dual_protocol_grip::Priority;
 use dual_protocol_primitives::eui64::Eui64;
 use dual_protocol_primitives::payload::{HanDevice, PayloadDescriptor, PayloadKind};
 use dual_protocol_primitives::time::{Duration, Instant};
@@ -71,7 +71,15 @@ fn drain(s: &mut Small, side: u8, check: &mut Checker, corrupted: bool) {
     }
 }
 
-fn feed(s: &mut Small, now: Instant, wire: &mut VecDeque<u8>, n: usize, side: u8, check: &mut Checker, corrupted: bool) {
+fn feed(
+    s: &mut Small,
+    now: Instant,
+    wire: &mut VecDeque<u8>,
+    n: usize,
+    side: u8,
+    check: &mut Checker,
+    corrupted: bool,
+) {
     let take = n.min(wire.len());
     let bytes: Vec<u8> = wire.drain(..take).collect();
     let mut rest = &bytes[..];
@@ -88,7 +96,14 @@ fn feed(s: &mut Small, now: Instant, wire: &mut VecDeque<u8>, n: usize, side: u8
     drain(s, side, check, corrupted);
 }
 
-fn transmit(s: &mut Small, now: Instant, wire: &mut VecDeque<u8>, side: u8, check: &mut Checker, corrupted: bool) {
+fn transmit(
+    s: &mut Small,
+    now: Instant,
+    wire: &mut VecDeque<u8>,
+    side: u8,
+    check: &mut Checker,
+    corrupted: bool,
+) {
     let mut buf = [0u8; 1024];
     while let Some(n) = s.poll_transmit(now, &mut buf) {
         wire.extend(&buf[..n]);
@@ -124,8 +139,16 @@ fuzz_target!(|data: &[u8]| {
                 let mut payload = vec![dev];
                 payload.extend_from_slice(&seq.to_be_bytes());
                 payload.extend(std::iter::repeat_n(0xa5, usize::from(arg >> 4) * 8));
-                let d = PayloadDescriptor::device(PayloadKind::DlmsApdu, Eui64([0, 0, 0, 0, 0, 0, 0, dev]));
-                let msg = Outgoing { descriptor: d, priority: Priority::from_bits(prio), reply_to: None, payload: &payload };
+                let d = PayloadDescriptor::device(
+                    PayloadKind::DlmsApdu,
+                    Eui64([0, 0, 0, 0, 0, 0, 0, dev]),
+                );
+                let msg = Outgoing {
+                    descriptor: d,
+                    priority: Priority::from_bits(prio),
+                    reply_to: None,
+                    payload: &payload,
+                };
                 let s = if side == 0 { &mut hes } else { &mut hub };
                 if s.send(now, msg).is_ok() {
                     check.next.insert(key, seq + 1);
@@ -133,8 +156,24 @@ fuzz_target!(|data: &[u8]| {
             }
             2 => transmit(&mut hub, now, &mut up, 0, &mut check, corrupted),
             3 => transmit(&mut hes, now, &mut down, 1, &mut check, corrupted),
-            4 => feed(&mut hes, now, &mut up, usize::from(arg) * 4 + 1, 1, &mut check, corrupted),
-            5 => feed(&mut hub, now, &mut down, usize::from(arg) * 4 + 1, 0, &mut check, corrupted),
+            4 => feed(
+                &mut hes,
+                now,
+                &mut up,
+                usize::from(arg) * 4 + 1,
+                1,
+                &mut check,
+                corrupted,
+            ),
+            5 => feed(
+                &mut hub,
+                now,
+                &mut down,
+                usize::from(arg) * 4 + 1,
+                0,
+                &mut check,
+                corrupted,
+            ),
             6 => {
                 up.clear();
                 down.clear();
@@ -152,7 +191,11 @@ fuzz_target!(|data: &[u8]| {
             }
             8 => {
                 let dev = HanDevice::Device(Eui64([0, 0, 0, 0, 0, 0, 0, arg % 4]));
-                let (s, n) = if arg & 0x80 == 0 { (&mut hub, 1) } else { (&mut hes, 2) };
+                let (s, n) = if arg & 0x80 == 0 {
+                    (&mut hub, 1)
+                } else {
+                    (&mut hes, 2)
+                };
                 let _ = s.release(dev, n);
             }
             9 => {
@@ -160,7 +203,11 @@ fuzz_target!(|data: &[u8]| {
                 let _ = hub.set_window(dev, u16::from(arg >> 2));
             }
             10 => {
-                let _ = if arg & 1 == 0 { hub.go_away(now) } else { hes.go_away(now) };
+                let _ = if arg & 1 == 0 {
+                    hub.go_away(now)
+                } else {
+                    hes.go_away(now)
+                };
             }
             _ => {
                 let wire = if arg & 1 == 0 { &mut up } else { &mut down };

@@ -8,11 +8,15 @@ use dual_protocol_zigbee_nwk::nwk::{BeaconPayload, NwkPdu};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, bytes)) = data.split_first() else { return };
+    let Some((&sel, bytes)) = data.split_first() else {
+        return;
+    };
     let ctx = MacContext { fcs: sel & 1 == 1 };
     if let Ok(f) = MacFrame::decode_with(bytes, &ctx) {
         let mut out = [0u8; 1024];
-        let n = f.encode_with(&mut out, &ctx).expect("a decoded frame re-encodes");
+        let n = f
+            .encode_with(&mut out, &ctx)
+            .expect("a decoded frame re-encodes");
         assert_eq!(&out[..n], bytes);
         if let MacBody::Beacon(b) = f.body {
             let _ = BeaconPayload::decode(b.payload);
