@@ -57,8 +57,10 @@ pub const fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
-/// Days since 1970-01-01 of a valid civil date (H. Hinnant's algorithm).
-const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+/// Days since 1970-01-01 of a civil date in the proleptic Gregorian
+/// calendar (H. Hinnant's days-from-civil algorithm); `m` in 1..=12.
+#[must_use]
+pub const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -68,8 +70,10 @@ const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Civil date (year, month, day) of a day count since 1970-01-01.
-const fn civil_from_days(z: i64) -> (i64, i64, i64) {
+/// Civil date (year, month 1..=12, day) of a day count since 1970-01-01,
+/// the inverse of [`days_from_civil`].
+#[must_use]
+pub const fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
