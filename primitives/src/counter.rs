@@ -187,6 +187,16 @@ impl CounterReservation {
         self.pending = None;
     }
 
+    /// Skips forward so that no counter below `floor` is handed out: for a
+    /// peer that reports it has already seen counters up to `floor - 1` (a
+    /// receiver re-synchronising after its own restart, or a DLMS server
+    /// returning its invocation counter). Counters are never moved back; a
+    /// `floor` beyond the persisted mark makes the next counter wait for a new
+    /// reservation, which then starts at `floor`.
+    pub fn advance_to(&mut self, floor: u64) {
+        self.next = self.next.max(floor);
+    }
+
     /// Hands out the next counter, persisting a new mark through `store`
     /// first when the block is used up.
     pub fn next<S: CounterStore>(&mut self, store: &mut S) -> Result<u64, CounterError<S::Error>> {
@@ -234,6 +244,24 @@ mod tests {
         let mut c = CounterReservation::resume(store.mark, 10, u64::from(u32::MAX));
         assert_eq!(c.next(&mut store), Ok(20));
         assert_eq!(store.mark, 30);
+    }
+
+    #[test]
+    fn advance_to_skips_forward_and_never_back() {
+        let mut store = VolatileStore::default();
+        let mut c = CounterReservation::resume(0, 10, 1000);
+        assert_eq!(c.next(&mut store), Ok(0));
+        c.advance_to(5);
+        assert_eq!(c.next(&mut store), Ok(5));
+        assert_eq!(store.mark, 10, "inside the block: no new write");
+        c.advance_to(2);
+        assert_eq!(c.next(&mut store), Ok(6), "never moves back");
+        c.advance_to(500);
+        assert_eq!(c.try_next(), Err(CounterError::ReservationNeeded));
+        assert_eq!(c.next(&mut store), Ok(500));
+        assert_eq!(store.mark, 510, "the new block starts at the floor");
+        c.advance_to(2000);
+        assert_eq!(c.next(&mut store), Err(CounterError::Exhausted));
     }
 
     #[test]
