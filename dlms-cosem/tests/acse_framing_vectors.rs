@@ -647,3 +647,258 @@ fn every_hdlc_vector_through_the_deframer_with_noise() {
         assert!(d.stats().skipped_bytes > 0);
     }
 }
+
+// --- Negative tests: every error the new decoders raise ---
+
+mod negative {
+    use super::*;
+    use dual_protocol_dlms_cosem::DecodeErrorKind as K;
+    use dual_protocol_dlms_cosem::EncodeError;
+    use dual_protocol_dlms_cosem::wrapper::WrapperStreamError;
+
+    fn kind(b: &[u8]) -> K {
+        AcseApdu::decode(b).unwrap_err().kind
+    }
+
+    #[test]
+    fn truncation_at_every_byte_of_every_vector() {
+        for v in all() {
+            let b = hex(v["hex"].as_str().unwrap());
+            let kind = v["kind"].as_str().unwrap();
+            for cut in 0..b.len() {
+                let t = &b[..cut];
+                let failed = if kind.starts_with("aar") || kind.starts_with("rlr") {
+                    AcseApdu::decode(t).map(|_| ()).map_err(|e| e.offset)
+                } else if kind.starts_with("hdlc") {
+                    HdlcFrame::decode(t).map(|_| ()).map_err(|e| e.offset)
+                } else if kind == "wrapper-udp" {
+                    WrapperFrame::decode(t).map(|_| ()).map_err(|e| e.offset)
+                } else {
+                    continue;
+                };
+                let offset = failed.expect_err("a truncated frame decoded");
+                assert!(offset <= cut, "{kind} cut {cut}: offset {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn acse_errors() {
+        let (b, _) = vector(14);
+        // Unknown application tag.
+        let mut x = b.clone();
+        x[0] = 0x64;
+        assert!(matches!(kind(&x), K::UnknownTag { tag: 0x64, .. }));
+        // Missing application-context-name: an AARE of only a result.
+        assert!(matches!(
+            kind(&[0x61, 0x05, 0xa2, 0x03, 0x02, 0x01, 0x00]),
+            K::MissingField {
+                what: "application_context_name"
+            }
+        ));
+        // Fields out of order: result before the context name.
+        let mut x = vec![0x61, 0x10, 0xa2, 0x03, 0x02, 0x01, 0x00];
+        x.extend_from_slice(&b[2..13]);
+        assert!(matches!(kind(&x), K::InvalidValue { .. }));
+        // Indefinite and non-minimal BER lengths.
+        assert!(matches!(
+            kind(&[0x62, 0x80, 0x00, 0x00]),
+            K::BerLength { first: 0x80 }
+        ));
+        assert!(matches!(
+            kind(&[0x62, 0x81, 0x03, 0x80, 0x01, 0x00]),
+            K::BerLength { first: 0x81 }
+        ));
+        // A length beyond the PDU.
+        assert!(matches!(
+            kind(&[0x62, 0x05, 0x80, 0x01, 0x00]),
+            K::LengthBeyondFrame { .. }
+        ));
+        // A multi-byte tag.
+        assert!(matches!(
+            kind(&[0x62, 0x02, 0x9f, 0x00]),
+            K::UnknownTag { .. }
+        ));
+        // User-information not an OCTET STRING.
+        assert!(matches!(
+            kind(&[0x62, 0x04, 0xbe, 0x02, 0x05, 0x00]),
+            K::UnknownTag { .. }
+        ));
+        // Result INTEGER of two bytes.
+        let mut x = b[..13].to_vec();
+        x.extend([0xa2, 0x04, 0x02, 0x02, 0x00, 0x00]);
+        x[1] = (x.len() - 2) as u8;
+        assert!(matches!(kind(&x), K::InvalidValue { .. }));
+        // Bad conformance tag inside an InitiateResponse.
+        let mut x = b.clone();
+        let at = x.len() - 11;
+        assert_eq!(x[at], 0x5f);
+        x[at] = 0x5e;
+        assert!(matches!(kind(&x), K::UnknownTag { .. }));
+        // Trailing bytes after the PDU.
+        let mut x = b.clone();
+        x.push(0);
+        assert!(matches!(kind(&x), K::TrailingBytes { count: 1 }));
+    }
+
+    #[test]
+    fn hdlc_errors() {
+        let (b, _) = vector(57);
+        let e = |b: &[u8]| HdlcFrame::decode(b).unwrap_err();
+        // Bad HCS and bad FCS, each at its offset.
+        let mut x = b.clone();
+        x[7] ^= 1;
+        assert_eq!(e(&x).offset, 7);
+        assert!(matches!(e(&x).kind, K::Checksum { what: "HCS", .. }));
+        let mut x = b.clone();
+        x[20] ^= 1;
+        assert!(matches!(e(&x).kind, K::Checksum { what: "FCS", .. }));
+        assert_eq!(e(&x).offset, b.len() - 3);
+        // Flags.
+        let mut x = b.clone();
+        x[0] = 0;
+        assert!(matches!(
+            e(&x).kind,
+            K::InvalidValue {
+                what: "HDLC opening flag",
+                ..
+            }
+        ));
+        let mut x = b.clone();
+        *x.last_mut().unwrap() = 0;
+        assert!(matches!(
+            e(&x).kind,
+            K::InvalidValue {
+                what: "HDLC closing flag",
+                ..
+            }
+        ));
+        // Frame type other than 3.
+        let mut x = b.clone();
+        x[1] = 0x90 | (x[1] & 0x0f);
+        assert!(matches!(e(&x).kind, K::InvalidValue { .. }));
+        // A three-byte address (no end bit on the first two) and five bytes.
+        let bad3 =
+            HdlcFrame::decode_unflagged(&[0xa0, 0x0a, 0x02, 0x02, 0x03, 0x21, 0x93, 0, 0, 0], 0);
+        assert!(matches!(
+            bad3.unwrap_err().kind,
+            K::InvalidValue { value: 3, .. }
+        ));
+        let bad5 = HdlcFrame::decode_unflagged(&[0xa0, 0x0b, 2, 2, 2, 2, 3, 0x21, 0x93, 0, 0], 0);
+        assert!(matches!(
+            bad5.unwrap_err().kind,
+            K::InvalidValue { value: 5, .. }
+        ));
+        // An HCS with no information field after it.
+        let mut f = vec![0xa0, 0x0a, 0x03, 0x21, 0x93];
+        let h = fcs16(&f).to_le_bytes();
+        f.extend(h);
+        let c = fcs16(&f).to_le_bytes();
+        f.extend(c);
+        f[1] = f.len() as u8;
+        assert!(HdlcFrame::decode_unflagged(&f, 0).is_err());
+        // Encoding: an address part out of range, a buffer too small.
+        let big = HdlcFrame {
+            segmented: false,
+            destination: HdlcAddress::One(0x80),
+            source: HdlcAddress::One(1),
+            control: Control::Snrm { poll_final: true },
+            information: &[],
+        };
+        assert!(matches!(
+            big.encode(&mut [0; 32]),
+            Err(EncodeError::InvalidValue { .. })
+        ));
+        let f = HdlcFrame::decode(&b).unwrap();
+        assert_eq!(
+            f.encode(&mut [0; 10]),
+            Err(EncodeError::BufferTooSmall { needed: b.len() })
+        );
+    }
+
+    #[test]
+    fn parameter_errors() {
+        let ok = HdlcParameters::decode(&[0x81, 0x80, 0x03, 0x05, 0x01, 0x80]).unwrap();
+        assert_eq!(ok.limits().max_info_transmit, 0x80);
+        assert_eq!(ok.limits().window_receive, 1);
+        for bad in [
+            &[0x81, 0x81, 0x00][..],                           // group id
+            &[0x81, 0x80, 0x03, 0x09, 0x01, 0x80],             // unknown parameter
+            &[0x81, 0x80, 0x06, 0x06, 0x01, 1, 0x05, 0x01, 1], // out of order
+            &[0x81, 0x80, 0x03, 0x05, 0x05, 0x80],             // width 5
+            &[0x81, 0x80, 0x04, 0x05, 0x01, 0x80],             // group beyond the field
+        ] {
+            assert!(HdlcParameters::decode(bad).is_err(), "{bad:02x?}");
+        }
+        let p = HdlcParameters {
+            max_info_transmit: Some(Parameter {
+                value: 0x100,
+                width: 1,
+            }),
+            ..Default::default()
+        };
+        assert!(p.encode(&mut [0; 16]).is_err());
+        // Negotiation: the smaller of each.
+        let client = HdlcParameters::from_limits(LinkLimits {
+            max_info_transmit: 1024,
+            max_info_receive: 256,
+            window_transmit: 7,
+            window_receive: 1,
+        });
+        let got = HdlcParameters::negotiate(&client, LinkLimits::DEFAULT);
+        assert_eq!(
+            got,
+            LinkLimits {
+                max_info_transmit: 128,
+                max_info_receive: 128,
+                window_transmit: 1,
+                window_receive: 1
+            }
+        );
+    }
+
+    #[test]
+    fn wrapper_and_reassembly_limits() {
+        let mut s = WrapperStream::<64>::new(1000);
+        assert_eq!(s.max_apdu(), 56);
+        s.feed(&[0, 1, 0, 1, 0, 1, 0, 57]);
+        assert_eq!(
+            s.poll_frame(),
+            Err(WrapperStreamError::FrameTooLong {
+                length: 57,
+                max: 56
+            })
+        );
+        assert_eq!(s.buffered(), 0);
+        let mut r = Reassembler::<8>::new();
+        assert_eq!(r.push_segment(&[1; 6], true), Ok(None));
+        assert!(r.in_progress());
+        assert_eq!(
+            r.push_segment(&[1; 6], false),
+            Err(ReassemblyError::Overflow { limit: 8 })
+        );
+        assert!(!r.in_progress());
+        let rr = HdlcFrame {
+            segmented: false,
+            destination: HdlcAddress::One(1),
+            source: HdlcAddress::One(1),
+            control: Control::Rr {
+                nr: 1,
+                poll_final: true,
+            },
+            information: &[],
+        };
+        assert_eq!(r.push(&rr), Err(ReassemblyError::NotInformation("rr")));
+        let mut w = [0u8; 4];
+        let f = WrapperFrame {
+            version: 1,
+            source_wport: 1,
+            destination_wport: 1,
+            apdu: &[1],
+        };
+        assert_eq!(
+            f.encode(&mut w),
+            Err(EncodeError::BufferTooSmall { needed: 9 })
+        );
+    }
+}
