@@ -40,6 +40,7 @@ mod control;
 mod deframer;
 mod fcs;
 mod frame;
+mod link;
 mod params;
 mod reassembly;
 
@@ -48,6 +49,7 @@ pub use control::Control;
 pub use deframer::{DeframerStats, HdlcDeframer};
 pub use fcs::fcs16;
 pub use frame::{FLAG, HdlcFrame, MAX_FRAME_LEN};
+pub use link::{HdlcLink, LinkConfig, LinkError, LinkEvent, Role};
 pub use params::{HdlcParameters, LinkLimits, Parameter};
 pub use reassembly::{Reassembler, ReassemblyError};
 

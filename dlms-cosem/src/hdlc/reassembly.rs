@@ -55,6 +55,16 @@ impl<const N: usize> Reassembler<N> {
         !self.complete && self.len > 0
     }
 
+    /// The APDU the last completed push returned (until the next push).
+    #[must_use]
+    pub fn completed(&self) -> Option<&[u8]> {
+        if self.complete {
+            self.buf.get(..self.len)
+        } else {
+            None
+        }
+    }
+
     /// Drops any partial APDU.
     pub fn reset(&mut self) {
         self.len = 0;
