@@ -67,7 +67,9 @@ fn request(msg: ZdoMessage<'_>) -> (u16, Vec<u8>) {
         message: msg,
         trailing: &[],
     };
-    (msg.cluster(), f.encode_to_vec().unwrap())
+    let mut b = [0u8; 64];
+    let n = f.encode(&mut b).unwrap();
+    (msg.cluster(), b[..n].to_vec())
 }
 
 /// Handles `msg`; returns the decoded response cluster and bytes, and the action.
