@@ -1,15 +1,27 @@
 //! Calendar cluster, 0x0707 (ZigBee Smart Energy 1.4, 07-5356-21, annex D.9; added in
 //! SE 1.2). Command layouts checked by dissecting every command with
 //! Wireshark's tshark (tests/tshark.rs). Repeated sub-payloads are the
-//! remaining octets. Attributes are not tabled yet.
+//! remaining octets.
 
 use super::{ClusterDef, attributes};
 
 /// Cluster identifier.
 pub const ID: u16 = 0x0707;
 
-/// Attributes (none tabled yet).
-pub static ATTRIBUTES: &[super::AttributeDef<'static>] = attributes![];
+/// Attributes (D.9.2.2): auxiliary switch labels. Identifiers and names checked against the attribute name table of
+/// Wireshark 4.0.17's Smart Energy dissector (`tshark -G values`); the
+/// dissector takes types from the frame, so the types here are the SE 1.4
+/// table's as we know them, not machine-checked.
+pub static ATTRIBUTES: &[super::AttributeDef<'static>] = attributes![
+    0x0000 "AuxSwitch1Label" OCTET_STRING RW,
+    0x0001 "AuxSwitch2Label" OCTET_STRING RW,
+    0x0002 "AuxSwitch3Label" OCTET_STRING RW,
+    0x0003 "AuxSwitch4Label" OCTET_STRING RW,
+    0x0004 "AuxSwitch5Label" OCTET_STRING RW,
+    0x0005 "AuxSwitch6Label" OCTET_STRING RW,
+    0x0006 "AuxSwitch7Label" OCTET_STRING RW,
+    0x0007 "AuxSwitch8Label" OCTET_STRING RW,
+];
 
 super::typed::se_commands! {
     /// Since SE 1.2.

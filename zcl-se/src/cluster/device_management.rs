@@ -1,15 +1,40 @@
 //! Device Management cluster, 0x0708 (ZigBee Smart Energy 1.4, 07-5356-21, annex D.10; added in
 //! SE 1.2). Command layouts checked by dissecting every command with
 //! Wireshark's tshark (tests/tshark.rs). Repeated sub-payloads are the
-//! remaining octets. Attributes are not tabled yet.
+//! remaining octets.
 
 use super::{ClusterDef, attributes};
 
 /// Cluster identifier.
 pub const ID: u16 = 0x0708;
 
-/// Attributes (none tabled yet).
-pub static ATTRIBUTES: &[super::AttributeDef<'static>] = attributes![];
+/// Server attributes (D.10.2.2): supplier, tenancy, WAN status, consumption thresholds. Identifiers and names checked against the attribute name table of
+/// Wireshark 4.0.17's Smart Energy dissector (`tshark -G values`); the
+/// dissector takes types from the frame, so the types here are the SE 1.4
+/// table's as we know them, not machine-checked.
+pub static ATTRIBUTES: &[super::AttributeDef<'static>] = attributes![
+    0x0100 "ProviderID" UINT32 R,
+    0x0101 "ProviderName" OCTET_STRING R,
+    0x0102 "ProviderContactDetails" OCTET_STRING R,
+    0x0110 "ProposedProviderID" UINT32 R,
+    0x0111 "ProposedProviderName" OCTET_STRING R,
+    0x0112 "ProposedProviderChangeDateTime" UTC R,
+    0x0113 "ProposedProviderChangeControl" BITMAP32 R,
+    0x0114 "ProposedProviderContactDetails" OCTET_STRING R,
+    0x0120 "ReceivedProviderID" UINT32 R,
+    0x0121 "ReceivedProviderName" OCTET_STRING R,
+    0x0122 "ReceivedProviderContactDetails" OCTET_STRING R,
+    0x0130 "ReceivedProposedProviderID" UINT32 R,
+    0x0131 "ReceivedProposedProviderName" OCTET_STRING R,
+    0x0132 "ReceivedProposedProviderChangeDateTime" UTC R,
+    0x0133 "ReceivedProposedProviderChangeControl" BITMAP32 R,
+    0x0134 "ReceivedProposedProviderContactDetails" OCTET_STRING R,
+    0x0200 "ChangeOfTenancyUpdateDateTime" UTC R,
+    0x0201 "ProposedTenancyChangeControl" BITMAP32 R,
+    0x0300 "WANStatus" ENUM8 R,
+    0x0400 "LowMediumThreshold" UINT32 R,
+    0x0401 "MediumHighThreshold" UINT32 R,
+];
 
 super::typed::se_commands! {
     /// Since SE 1.2.

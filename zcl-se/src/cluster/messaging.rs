@@ -12,7 +12,7 @@ use super::{ClusterDef, attributes};
 /// Cluster identifier.
 pub const ID: u16 = 0x0703;
 
-/// Attributes: none (D.5.2.2).
+/// The Messaging cluster defines no attributes (SE 1.4 D.5.2.2).
 pub static ATTRIBUTES: &[super::AttributeDef<'static>] = attributes![];
 
 super::typed::se_commands! {
