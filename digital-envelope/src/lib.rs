@@ -16,6 +16,10 @@ pub mod kdf;
 pub mod key_update;
 pub mod reliability;
 
+/// The RNG traits the machines take (`rand_core` 0.10), re-exported so
+/// callers name the same version.
+pub use rand_core;
+
 pub use certificate::{
     Certificate, KeyUsage, NoRevocation, Revocation, Role, TbsCertificate, TrustAnchor,
     VerifiedKey, verify_chain,
