@@ -96,58 +96,67 @@ impl<const N: usize> HdlcDeframer<N> {
     }
 
     /// The next valid frame, `None` when more bytes are needed.
+    ///
+    /// Skipped bytes are only marked here and dropped on the next call, so
+    /// each call moves the buffer at most once.
     pub fn poll_frame(&mut self) -> Option<HdlcFrame<'_>> {
         let c = core::mem::take(&mut self.consumed);
         self.drop_front(c);
-        let end = loop {
-            let data = self.buf.get(..self.len).unwrap_or(&[]);
-            let Some(start) = data.iter().position(|b| *b == FLAG) else {
-                self.stats.skipped_bytes += self.len as u64;
-                self.len = 0;
+        let Self {
+            buf,
+            len,
+            consumed,
+            stats,
+        } = self;
+        let data = buf.get(..*len).unwrap_or(&[]);
+        let mut start = 0usize;
+        loop {
+            let rest = data.get(start..).unwrap_or(&[]);
+            let Some(p) = rest.iter().position(|b| *b == FLAG) else {
+                stats.skipped_bytes += rest.len() as u64;
+                *consumed = data.len();
                 return None;
             };
-            if start > 0 {
-                self.stats.skipped_bytes += start as u64;
-                self.drop_front(start);
-                continue;
-            }
-            let (Some(f0), Some(f1)) = (data.get(1), data.get(2)) else {
+            stats.skipped_bytes += p as u64;
+            start += p;
+            let cand = data.get(start..).unwrap_or(&[]);
+            let (Some(f0), Some(f1)) = (cand.get(1), cand.get(2)) else {
+                *consumed = start;
                 return None;
             };
             let length = (usize::from(*f0 & 0x07) << 8) | usize::from(*f1);
             if *f0 & 0xf0 != 0xa0 || !(7..=MAX_FRAME_LEN).contains(&length) || length + 2 > N {
                 // Not a frame start (or a flag shared with the next frame).
-                self.stats.skipped_bytes += 1;
-                self.drop_front(1);
+                stats.skipped_bytes += 1;
+                start += 1;
                 continue;
             }
-            let Some(closing) = data.get(length + 1) else {
-                // Incomplete. If a complete, valid frame already follows at a
-                // later flag, this candidate was noise: move on to it.
-                if later_frame(data).is_some() {
-                    self.stats.rejected_frames += 1;
-                    self.stats.skipped_bytes += 1;
-                    self.drop_front(1);
-                    continue;
+            match cand.get(length + 1) {
+                None => {
+                    // Incomplete. If a complete, valid frame already follows
+                    // at a later flag, this candidate was noise: move on.
+                    if later_frame(cand).is_none() {
+                        *consumed = start;
+                        return None;
+                    }
                 }
-                return None;
-            };
-            let ok = *closing == FLAG
-                && data
-                    .get(1..=length)
-                    .is_some_and(|body| HdlcFrame::decode_unflagged(body, 1).is_ok());
-            if ok {
-                break length + 1;
+                Some(&FLAG) => {
+                    if let Some(Ok(f)) = cand
+                        .get(1..=length)
+                        .map(|body| HdlcFrame::decode_unflagged(body, 1))
+                    {
+                        // Keep the closing flag: it may open the next frame.
+                        *consumed = start + length + 1;
+                        stats.frames += 1;
+                        return Some(f);
+                    }
+                }
+                Some(_) => {}
             }
-            self.stats.rejected_frames += 1;
-            self.stats.skipped_bytes += 1;
-            self.drop_front(1);
-        };
-        // Keep the closing flag: it may open the next frame.
-        self.consumed = end;
-        self.stats.frames += 1;
-        let body = self.buf.get(1..end).unwrap_or(&[]);
-        HdlcFrame::decode_unflagged(body, 1).ok()
+            stats.rejected_frames += 1;
+            stats.skipped_bytes += 1;
+            start += 1;
+        }
     }
 }
 
