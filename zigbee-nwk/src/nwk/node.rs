@@ -373,7 +373,12 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         store: S,
         rng: &mut R,
     ) -> Self {
-        let seed = rng.next_u64();
+        Self::with_seed(cfg, keys, counter, store, rng.next_u64())
+    }
+
+    /// As [`new`](Self::new) with the 64-bit seed drawn by the caller (from a
+    /// CSPRNG in a product; fixed in fuzzing and simulation).
+    pub fn with_seed(cfg: NodeConfig, keys: Keys, counter: OutgoingFrameCounter, store: S, seed: u64) -> Self {
         let coordinator = cfg.role == Role::Coordinator;
         Node {
             short: if coordinator {
