@@ -58,6 +58,12 @@ macro_rules! code_enum {
             }
         }
 
+        impl $crate::cluster::typed::NamedValue for $name {
+            fn value_name(raw: u64) -> Option<&'static str> {
+                <$repr>::try_from(raw).ok().and_then(|v| $name::from(v).name())
+            }
+        }
+
         impl<'a> $crate::cluster::typed::Wire<'a> for $name {
             #[inline]
             fn read(
@@ -133,6 +139,12 @@ macro_rules! bitmap {
         impl From<$name> for $repr {
             fn from(v: $name) -> $repr {
                 v.0
+            }
+        }
+
+        impl $crate::cluster::typed::NamedValue for $name {
+            fn value_name(_: u64) -> Option<&'static str> {
+                None
             }
         }
 

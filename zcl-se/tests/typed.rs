@@ -440,3 +440,36 @@ fn unknown_commands() {
         Err(DecodeError::Truncated { offset: 0, .. })
     ));
 }
+
+/// Names of enumerated field values, by (cluster, direction, command,
+/// field), as `dualp` shows them.
+#[test]
+fn value_names() {
+    let n = |c, d, id, f: &str, raw| SeCommand::value_name(c, d, id, f, raw);
+    let s2c = Direction::ServerToClient;
+    assert_eq!(
+        n(0x0700, s2c, 0x00, "unit_of_measure", 1),
+        Some("cubic_meters")
+    );
+    assert_eq!(n(0x0700, s2c, 0x00, "unit_of_measure", 0x42), None);
+    assert_eq!(n(0x0700, s2c, 0x00, "unit_of_measure", 0x1_0000), None);
+    assert_eq!(n(0x0700, s2c, 0x00, "provider_id", 1), None);
+    assert_eq!(n(0x0700, s2c, 0x00, "price_control", 1), None);
+    assert_eq!(
+        n(0x0701, Direction::ClientToServer, 0x00, "event_status", 2),
+        Some("event_started")
+    );
+    assert_eq!(
+        n(0x0704, s2c, 0x00, "tunnel_status", 3),
+        Some("protocol_not_supported")
+    );
+    assert_eq!(
+        n(0x0702, s2c, 0x00, "status", 5),
+        Some("no_intervals_available_for_the_requested_time")
+    );
+    assert_eq!(
+        n(0x0800, s2c, 0x03, "status_code", 1),
+        Some("unknown_issuer")
+    );
+    assert_eq!(n(0x0006, s2c, 0x00, "status", 0), None);
+}

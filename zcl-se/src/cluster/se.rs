@@ -39,6 +39,25 @@ macro_rules! se_clusters {
                 Ok(None)
             }
 
+            /// The name of raw value `raw` of field `field` of command `id`
+            /// of `cluster` travelling in `direction`, when the field is a
+            /// named enumeration (`UnitOfMeasure`, `EventStatus` ...).
+            #[must_use]
+            pub fn value_name(
+                cluster: u16,
+                direction: Direction,
+                id: u8,
+                field: &str,
+                raw: u64,
+            ) -> Option<&'static str> {
+                $(
+                    if cluster == cluster_id!($module) {
+                        return $module::Command::value_name(direction, id, field, raw);
+                    }
+                )*
+                None
+            }
+
             /// The cluster identifier.
             #[must_use]
             pub const fn cluster(&self) -> u16 {

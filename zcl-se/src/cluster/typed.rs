@@ -160,6 +160,26 @@ impl<'a> Wire<'a> for Option<&'a [u8]> {
     }
 }
 
+/// A named enumeration or bitmap type of a field: the name of a raw value
+/// (enumerations name their code points; bitmaps have no single name).
+pub(crate) trait NamedValue {
+    fn value_name(raw: u64) -> Option<&'static str>;
+}
+
+/// The name of raw value `$raw` of a field spec, if the field is named.
+macro_rules! se_field_value_name {
+    ($raw:ident; opt $($t:tt)+) => {
+        $crate::cluster::typed::se_field_value_name!($raw; $($t)+)
+    };
+    ($raw:ident; $ty:ident => $named:ident) => {
+        <$named as $crate::cluster::typed::NamedValue>::value_name($raw)
+    };
+    ($raw:ident; $($t:tt)+) => {
+        None
+    };
+}
+pub(crate) use se_field_value_name;
+
 /// The Rust type of a field of ZCL type `$ty` (table 2-10 widths).
 macro_rules! wire_ty {
     ($lt:lifetime; BOOL) => { u8 };
@@ -339,6 +359,19 @@ macro_rules! se_commands {
                     &[$($crate::cluster::typed::se_field_def!($f; $($spec)+)),*],
                 );
 
+                /// The name of raw value `raw` of field `field` when the field
+                /// is a named enumeration (`dualp` shows it beside the number).
+                #[must_use]
+                #[allow(unused_variables)]
+                pub fn value_name(field: &str, raw: u64) -> Option<&'static str> {
+                    $(
+                        if field == stringify!($f) {
+                            return $crate::cluster::typed::se_field_value_name!(raw; $($spec)+);
+                        }
+                    )*
+                    None
+                }
+
                 /// Decodes the command payload (after the ZCL header).
                 pub fn decode(payload: &'a [u8]) -> Result<Self, $crate::error::DecodeError> {
                     Self::decode_at(payload, 0)
@@ -433,6 +466,24 @@ macro_rules! se_commands {
                     }
                 )*
                 Ok(None)
+            }
+
+            /// The name of raw value `raw` of field `field` of command `id`
+            /// travelling in `direction`, when that field is a named
+            /// enumeration.
+            #[must_use]
+            pub fn value_name(
+                direction: $crate::frame::Direction,
+                id: u8,
+                field: &str,
+                raw: u64,
+            ) -> Option<&'static str> {
+                $(
+                    if id == $id && direction == $crate::frame::Direction::$dir {
+                        return $st::value_name(field, raw);
+                    }
+                )*
+                None
             }
 
             /// Command identifier.
