@@ -77,7 +77,7 @@ fn components(v: &Vector) -> Vec<(u16, &[u8])> {
 #[test]
 fn every_gbz_component_decodes_typed_and_reencodes() {
     let vs = vectors();
-    assert_eq!(vs.len(), 4);
+    assert_eq!(vs.len(), 5);
     let mut typed = 0;
     let mut names = std::collections::BTreeSet::new();
     for v in &vs {
@@ -100,6 +100,25 @@ fn every_gbz_component_decodes_typed_and_reencodes() {
                     typed += 1;
                 }
                 _ => {
+                    if let Payload::Global(GlobalCommand::ReadAttributes(ids)) = f.payload {
+                        // GCS13a: the Metering formatting attributes and the
+                        // summation, named by the Metering table.
+                        let ctx = Context::new(cluster);
+                        let names: Vec<&str> = ids
+                            .iter()
+                            .map(|a| ctx.attribute(None, a.0).unwrap().name)
+                            .collect();
+                        assert_eq!(
+                            names,
+                            [
+                                "Divisor",
+                                "Multiplier",
+                                "UnitOfMeasure",
+                                "CurrentSummationDelivered"
+                            ]
+                        );
+                        continue;
+                    }
                     let Payload::Global(GlobalCommand::DefaultResponse { command_id, status }) =
                         f.payload
                     else {
