@@ -378,7 +378,13 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
 
     /// As [`new`](Self::new) with the 64-bit seed drawn by the caller (from a
     /// CSPRNG in a product; fixed in fuzzing and simulation).
-    pub fn with_seed(cfg: NodeConfig, keys: Keys, counter: OutgoingFrameCounter, store: S, seed: u64) -> Self {
+    pub fn with_seed(
+        cfg: NodeConfig,
+        keys: Keys,
+        counter: OutgoingFrameCounter,
+        store: S,
+        seed: u64,
+    ) -> Self {
         let coordinator = cfg.role == Role::Coordinator;
         Node {
             short: if coordinator {
