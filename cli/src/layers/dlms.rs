@@ -835,6 +835,27 @@ pub fn decode_apdu(ctx: &ApduCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> 
         }
         _ => (None, bytes),
     };
+    if let Some(t @ (InitiateRequest::TAG | InitiateResponse::TAG)) = apdu.first().copied() {
+        let u = UserInformation::decode_apdu(apdu, 0).map_err(|e| {
+            let off = e.offset + llc.map_or(0, <[u8]>::len);
+            bad(format!("at byte {off}: {}", e.kind))
+        })?;
+        let mut m = Map::new();
+        let (name, body) = match u {
+            UserInformation::InitiateRequest(i) => ("initiate_request", i.j()),
+            UserInformation::InitiateResponse(i) => ("initiate_response", i.j()),
+            _ => ("unsupported", json!({})),
+        };
+        m.insert("apdu".into(), json!(name));
+        m.insert("tag".into(), json!(t));
+        if let Value::Object(b) = body {
+            m.extend(b);
+        }
+        if let Some(h) = llc {
+            m.insert("llc".into(), json!(to_hex(h)));
+        }
+        return Ok(vec![Value::Object(m)]);
+    }
     if apdu.first().is_some_and(|t| AcseApdu::is_acse_tag(*t)) {
         let a = AcseApdu::decode(apdu).map_err(|e| {
             let off = e.offset + llc.map_or(0, <[u8]>::len);
@@ -864,7 +885,21 @@ pub fn encode_apdu(_ctx: &ApduCtx, json: &Value) -> Result<Vec<u8>, CliError> {
         None => Vec::new(),
     };
     let name = json.get("apdu").and_then(Value::as_str).unwrap_or("");
-    if ["aarq", "aare", "rlrq", "rlre"].contains(&name) {
+    if name == "initiate_request" {
+        out.push(InitiateRequest::TAG);
+        out.extend(
+            InitiateRequest::f(json)?
+                .encode_to_vec()
+                .map_err(CliError::bad)?,
+        );
+    } else if name == "initiate_response" {
+        out.push(InitiateResponse::TAG);
+        out.extend(
+            InitiateResponse::f(json)?
+                .encode_to_vec()
+                .map_err(CliError::bad)?,
+        );
+    } else if ["aarq", "aare", "rlrq", "rlre"].contains(&name) {
         out.extend(acse_f(json)?.encode_to_vec().map_err(CliError::bad)?);
     } else {
         out.extend(apdu_f(json)?.encode_to_vec().map_err(CliError::bad)?);
