@@ -108,3 +108,71 @@ fn attribute_tables_match_wireshark() {
         );
     }
 }
+
+/// The named bits of a bitmap against the bitmask fields under `prefix` in
+/// `tshark -G fields` (column 7 is the mask), reserved masks left out.
+fn check_bits(fields: &str, prefix: &str, named: &[(u64, &str)]) {
+    let mut theirs: Vec<u64> = fields
+        .lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let abbrev = c.get(2)?;
+            let rest = abbrev.strip_prefix(prefix)?.strip_prefix('.')?;
+            (!rest.contains('.') && rest != "reserved").then_some(())?;
+            u64::from_str_radix(c.get(6)?.trim_start_matches("0x"), 16).ok()
+        })
+        .collect();
+    theirs.sort_unstable();
+    theirs.dedup();
+    let mut ours: Vec<u64> = named.iter().map(|&(m, _)| m).collect();
+    ours.sort_unstable();
+    assert_eq!(ours, theirs, "{prefix}");
+}
+
+fn widen<T: Copy + Into<u64>>(n: &[(T, &'static str)]) -> Vec<(u64, &'static str)> {
+    n.iter().map(|&(m, s)| (m.into(), s)).collect()
+}
+
+#[test]
+fn bitmaps_match_wireshark() {
+    use dual_protocol_zcl_se::cluster::{drlc, messaging, metering};
+    let Ok(o) = Command::new("tshark").args(["-G", "fields"]).output() else {
+        eprintln!("tshark not found: skipped");
+        return;
+    };
+    let f = String::from_utf8_lossy(&o.stdout);
+    for (prefix, named) in [
+        (
+            "zbee_zcl_se.met.attr.func_noti_flag",
+            metering::FunctionalNotificationFlags::NAMED,
+        ),
+        (
+            "zbee_zcl_se.met.attr.noti_flag_2",
+            metering::NotificationFlags2::NAMED,
+        ),
+        (
+            "zbee_zcl_se.met.attr.noti_flag_3",
+            metering::NotificationFlags3::NAMED,
+        ),
+        (
+            "zbee_zcl_se.met.attr.noti_flag_4",
+            metering::NotificationFlags4::NAMED,
+        ),
+        (
+            "zbee_zcl_se.met.attr.noti_flag_5",
+            metering::NotificationFlags5::NAMED,
+        ),
+    ] {
+        check_bits(&f, prefix, &widen(named));
+    }
+    check_bits(
+        &f,
+        "zbee_zcl_se.drlc.device_class",
+        &widen(drlc::DeviceClass::NAMED),
+    );
+    check_bits(
+        &f,
+        "zbee_zcl_se.msg.message.ctrl",
+        &widen(messaging::MessageControl::NAMED),
+    );
+}

@@ -473,3 +473,28 @@ fn value_names() {
     );
     assert_eq!(n(0x0006, s2c, 0x00, "status", 0), None);
 }
+
+/// Metering notification flags (bit names as Wireshark dissects them).
+#[test]
+fn notification_flags() {
+    use dual_protocol_zcl_se::cluster::metering::{
+        FunctionalNotificationFlags, GetNotifiedMessage, notification_flag_names,
+    };
+    let g = GetNotifiedMessage::decode(&[0x01, 0x00, 0x00, 0x05, 0x00, 0x20, 0x00]).unwrap();
+    assert_eq!(g.notification_flag_attribute_id, 0x0000);
+    let names: Vec<_> =
+        notification_flag_names(g.notification_flag_attribute_id, g.notification_flags)
+            .unwrap()
+            .collect();
+    assert_eq!(
+        names,
+        ["new_ota_firmware", "time_sync", "tunnel_message_pending"]
+    );
+    assert!(
+        FunctionalNotificationFlags(g.notification_flags)
+            .contains(FunctionalNotificationFlags::TUNNEL_MESSAGE_PENDING)
+    );
+    let p: Vec<_> = notification_flag_names(0x0001, 0x0001).unwrap().collect();
+    assert_eq!(p, ["publish_price"]);
+    assert!(notification_flag_names(0x0005, 1).is_none());
+}

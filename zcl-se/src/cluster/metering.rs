@@ -528,3 +528,184 @@ impl Formatting {
         (self.0 >> 3) & 0x0f
     }
 }
+
+crate::macros::bitmap! {
+    /// Functional notification flags (the Metering client attribute 0x0000 of the notification attribute set, SE 1.2). Bit names as Wireshark 4.0.17 dissects them.
+    pub struct FunctionalNotificationFlags: u32 {
+        /// New OTA Firmware.
+        const NEW_OTA_FIRMWARE = 0x00000001 => "new_ota_firmware";
+        /// CBKE Update Request.
+        const CBKE_UPDATE_REQUEST = 0x00000002 => "cbke_update_request";
+        /// Time Sync.
+        const TIME_SYNC = 0x00000004 => "time_sync";
+        /// Stay Awake Request HAN.
+        const STAY_AWAKE_REQUEST_HAN = 0x00000010 => "stay_awake_request_han";
+        /// Stay Awake Request WAN.
+        const STAY_AWAKE_REQUEST_WAN = 0x00000020 => "stay_awake_request_wan";
+        /// Push Historical Metering Data Attribute Set.
+        const PUSH_HISTORICAL_METERING_DATA_ATTRIBUTE_SET = 0x000001c0 => "push_historical_metering_data_attribute_set";
+        /// Push Historical Prepayment Data Attribute Set.
+        const PUSH_HISTORICAL_PREPAYMENT_DATA_ATTRIBUTE_SET = 0x00000e00 => "push_historical_prepayment_data_attribute_set";
+        /// Push All Static Data - Basic Cluster.
+        const PUSH_ALL_STATIC_DATA_BASIC_CLUSTER = 0x00001000 => "push_all_static_data_basic_cluster";
+        /// Push All Static Data - Metering Cluster.
+        const PUSH_ALL_STATIC_DATA_METERING_CLUSTER = 0x00002000 => "push_all_static_data_metering_cluster";
+        /// Push All Static Data - Prepayment Cluster.
+        const PUSH_ALL_STATIC_DATA_PREPAYMENT_CLUSTER = 0x00004000 => "push_all_static_data_prepayment_cluster";
+        /// Network Key Active.
+        const NETWORK_KEY_ACTIVE = 0x00008000 => "network_key_active";
+        /// Display Message.
+        const DISPLAY_MESSAGE = 0x00010000 => "display_message";
+        /// Cancel All Messages.
+        const CANCEL_ALL_MESSAGES = 0x00020000 => "cancel_all_messages";
+        /// Change Supply.
+        const CHANGE_SUPPLY = 0x00040000 => "change_supply";
+        /// Local Change Supply.
+        const LOCAL_CHANGE_SUPPLY = 0x00080000 => "local_change_supply";
+        /// Set Uncontrolled Flow Threshold.
+        const SET_UNCONTROLLED_FLOW_THRESHOLD = 0x00100000 => "set_uncontrolled_flow_threshold";
+        /// Tunnel Message Pending.
+        const TUNNEL_MESSAGE_PENDING = 0x00200000 => "tunnel_message_pending";
+        /// Get Snapshot.
+        const GET_SNAPSHOT = 0x00400000 => "get_snapshot";
+        /// Get Sampled Data.
+        const GET_SAMPLED_DATA = 0x00800000 => "get_sampled_data";
+        /// New Sub-GHz Channel Masks Available.
+        const NEW_SUB_GHZ_CHANNEL_MASKS_AVAILABLE = 0x01000000 => "new_sub_ghz_channel_masks_available";
+        /// Energy Scan Pending.
+        const ENERGY_SCAN_PENDING = 0x02000000 => "energy_scan_pending";
+        /// Channel Change Pending.
+        const CHANNEL_CHANGE_PENDING = 0x04000000 => "channel_change_pending";
+    }
+}
+
+crate::macros::bitmap! {
+    /// Notification flags 2 (0x0001): Price cluster commands waiting for the client. Bit names as Wireshark 4.0.17 dissects them.
+    pub struct NotificationFlags2: u32 {
+        /// Publish Price.
+        const PUBLISH_PRICE = 0x00000001 => "publish_price";
+        /// Publish Block Period.
+        const PUBLISH_BLOCK_PERIOD = 0x00000002 => "publish_block_period";
+        /// Publish Tariff Information.
+        const PUBLISH_TARIFF_INFO = 0x00000004 => "publish_tariff_info";
+        /// Publish Conversion Factor.
+        const PUBLISH_CONVERSION_FACTOR = 0x00000008 => "publish_conversion_factor";
+        /// Publish Calorific Value.
+        const PUBLISH_CALORIFIC_VALUE = 0x00000010 => "publish_calorific_value";
+        /// Publish CO2 Value.
+        const PUBLISH_CO2_VALUE = 0x00000020 => "publish_co2_value";
+        /// Publish Billing Period.
+        const PUBLISH_BILLING_PERIOD = 0x00000040 => "publish_billing_period";
+        /// Publish Consolidated Bill.
+        const PUBLISH_CONSOLIDATED_BILL = 0x00000080 => "publish_consolidated_bill";
+        /// Publish Price Matrix.
+        const PUBLISH_PRICE_MATRIX = 0x00000100 => "publish_price_matrix";
+        /// Publish Block Thresholds.
+        const PUBLISH_BLOCK_THRESHOLDS = 0x00000200 => "publish_block_thresholds";
+        /// Publish Currency Conversion.
+        const PUBLISH_CURRENCY_CONVERSION = 0x00000400 => "publish_currency_conversion";
+        /// Publish Credit Payment Info.
+        const PUBLISH_CREDIT_PAYMENT_INFO = 0x00001000 => "publish_credit_payment_info";
+        /// Publish CPP Event.
+        const PUBLISH_CPP_EVENT = 0x00002000 => "publish_cpp_event";
+        /// Publish Tier Labels.
+        const PUBLISH_TIER_LABELS = 0x00004000 => "publish_tier_labels";
+        /// Cancel Tariff.
+        const CANCEL_TARIFF = 0x00008000 => "cancel_tariff";
+    }
+}
+
+crate::macros::bitmap! {
+    /// Notification flags 3 (0x0002): Calendar cluster commands waiting for the client. Bit names as Wireshark 4.0.17 dissects them.
+    pub struct NotificationFlags3: u32 {
+        /// Publish Calendar.
+        const PUBLISH_CALENDAR = 0x00000001 => "publish_calendar";
+        /// Publish Special Days.
+        const PUBLISH_SPECIAL_DAYS = 0x00000002 => "publish_special_days";
+        /// Publish Seasons.
+        const PUBLISH_SEASONS = 0x00000004 => "publish_seasons";
+        /// Publish Week.
+        const PUBLISH_WEEK = 0x00000008 => "publish_week";
+        /// Publish Day.
+        const PUBLISH_DAY = 0x00000010 => "publish_day";
+        /// Cancel Calendar.
+        const CANCEL_CALENDAR = 0x00000020 => "cancel_calendar";
+    }
+}
+
+crate::macros::bitmap! {
+    /// Notification flags 4 (0x0003): Prepayment cluster commands waiting for the client. Bit names as Wireshark 4.0.17 dissects them.
+    pub struct NotificationFlags4: u32 {
+        /// Select Available Emergency Credit.
+        const SELECT_AVAILABLE_EMERGENCY_CREDIT = 0x00000001 => "select_available_emergency_credit";
+        /// Change Debt.
+        const CHANGE_DEBT = 0x00000002 => "change_debt";
+        /// Emergency Credit Setup.
+        const EMERGENCY_CREDIT_SETUP = 0x00000004 => "emergency_credit_setup";
+        /// Consumer Top Up.
+        const CONSUMER_TOP_UP = 0x00000008 => "consumer_top_up";
+        /// Credit Adjustment.
+        const CREDIT_ADJUSTMENT = 0x00000010 => "credit_adjustment";
+        /// Change Payment Mode.
+        const CHANGE_PAYMENT_MODE = 0x00000020 => "change_payment_mode";
+        /// Get Prepay Snapshot.
+        const GET_PREPAY_SNAPSHOT = 0x00000040 => "get_prepay_snapshot";
+        /// Get Top Up Log.
+        const GET_TOP_UP_LOG = 0x00000080 => "get_top_up_log";
+        /// Set Low Credit Warning Level.
+        const SET_LOW_CREDIT_WARNING_LEVEL = 0x00000100 => "set_low_credit_warning_level";
+        /// Get Debt Repayment Log.
+        const GET_DEBT_REPAYMENT_LOG = 0x00000200 => "get_debt_repayment_log";
+        /// Set Maximum Credit Limit.
+        const SET_MAXIMUM_CREDIT_LIMIT = 0x00000400 => "set_maximum_credit_limit";
+        /// Set Overall Debt Cap.
+        const SET_OVERALL_DEBT_CAP = 0x00000800 => "set_overall_debt_cap";
+    }
+}
+
+crate::macros::bitmap! {
+    /// Notification flags 5 (0x0004): Device Management cluster commands waiting for the client. Bit names as Wireshark 4.0.17 dissects them.
+    pub struct NotificationFlags5: u32 {
+        /// Publish Change of Tenancy.
+        const PUBLISH_CHANGE_OF_TENANCY = 0x00000001 => "publish_change_of_tenancy";
+        /// Publish Change of Supplier.
+        const PUBLISH_CHANGE_OF_SUPPLIER = 0x00000002 => "publish_change_of_supplier";
+        /// Request New Password 1 Response.
+        const REQUEST_NEW_PASSWORD_1_RESPONSE = 0x00000004 => "request_new_password_1_response";
+        /// Request New Password 2 Response.
+        const REQUEST_NEW_PASSWORD_2_RESPONSE = 0x00000008 => "request_new_password_2_response";
+        /// Request New Password 3 Response.
+        const REQUEST_NEW_PASSWORD_3_RESPONSE = 0x00000010 => "request_new_password_3_response";
+        /// Request New Password 4 Response.
+        const REQUEST_NEW_PASSWORD_4_RESPONSE = 0x00000020 => "request_new_password_4_response";
+        /// Update Site ID.
+        const UPDATE_SITE_ID = 0x00000040 => "update_site_id";
+        /// Reset Battery Counter.
+        const RESET_BATTERY_COUNTER = 0x00000080 => "reset_battery_counter";
+        /// Update CIN.
+        const UPDATE_CIN = 0x00000100 => "update_cin";
+    }
+}
+/// The names of the flags set in `flags`, a value of notification flag
+/// attribute `attribute_id` (0x0000 functional, 0x0001-0x0004 notification
+/// flags 2-5), as GetNotifiedMessage and MirrorReportAttributeResponse
+/// carry them; `None` for another attribute.
+pub fn notification_flag_names(
+    attribute_id: u16,
+    flags: u32,
+) -> Option<impl Iterator<Item = &'static str>> {
+    let named: &'static [(u32, &'static str)] = match attribute_id {
+        0x0000 => FunctionalNotificationFlags::NAMED,
+        0x0001 => NotificationFlags2::NAMED,
+        0x0002 => NotificationFlags3::NAMED,
+        0x0003 => NotificationFlags4::NAMED,
+        0x0004 => NotificationFlags5::NAMED,
+        _ => return None,
+    };
+    Some(
+        named
+            .iter()
+            .filter(move |(m, _)| flags & m != 0)
+            .map(|&(_, n)| n),
+    )
+}
