@@ -318,3 +318,28 @@ fn connect_exchange_disconnect_frames() {
         Control::Dm { .. }
     ));
 }
+
+#[test]
+fn windows_are_negotiated_down_to_one() {
+    let mut c = cfg(Role::Client);
+    c.limits.window_transmit = 7;
+    c.limits.window_receive = 7;
+    let mut client = Link::new(c);
+    let mut s = cfg(Role::Server);
+    s.limits.window_receive = 7;
+    let mut server = Link::new(s);
+    let now = Instant::from_millis(0);
+    let mut buf = [0u8; 256];
+    client.connect().unwrap();
+    let n = client.poll_transmit(now, &mut buf).unwrap();
+    let snrm = HdlcFrame::decode(&buf[..n]).unwrap();
+    let p = HdlcParameters::decode(snrm.information).unwrap().limits();
+    assert_eq!((p.window_transmit, p.window_receive), (1, 1));
+    server.handle_input(now, &buf[..n]);
+    let n = server.poll_transmit(now, &mut buf).unwrap();
+    client.handle_input(now, &buf[..n]);
+    let Some(LinkEvent::Connected(l)) = client.poll_event() else {
+        panic!()
+    };
+    assert_eq!((l.window_transmit, l.window_receive), (1, 1));
+}

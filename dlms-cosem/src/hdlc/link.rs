@@ -6,9 +6,10 @@
 //! # Scope and limits
 //!
 //! - Stop-and-wait: one I frame is outstanding at a time, every frame
-//!   carries P/F = 1. Negotiated windows above 1 are recorded in
-//!   [`LinkLimits`] but not used for sending (a window is a maximum, so a
-//!   window of 1 is always allowed).
+//!   carries P/F = 1. The station proposes and accepts window sizes of 1
+//!   only ([`HdlcLink::new`] clamps the configured windows to 1), so a peer
+//!   never sends it several frames per poll. Windows above 1 are not
+//!   implemented.
 //! - APDUs longer than the negotiated maximum information field are sent
 //!   in segments (segmentation bit) and reassembled on reception, each
 //!   segment acknowledged by an RR poll, as the standard describes.
@@ -166,8 +167,11 @@ pub struct HdlcLink<const APDU: usize, const RX: usize> {
 }
 
 impl<const APDU: usize, const RX: usize> HdlcLink<APDU, RX> {
-    /// A disconnected station.
+    /// A disconnected station (window sizes clamped to 1, see the module doc).
     pub const fn new(cfg: LinkConfig) -> Self {
+        let mut cfg = cfg;
+        cfg.limits.window_transmit = 1;
+        cfg.limits.window_receive = 1;
         Self {
             core: Core {
                 cfg,
