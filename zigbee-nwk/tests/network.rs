@@ -4,7 +4,7 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-//! A simulated HAN: a coordinator (the hub, a concentrator), a router, two
+//! A simulated HAN: a coordinator (the hub, a concentrator), two routers, two
 //! sleepy end devices (one the coordinator's child, one the router's, two
 //! hops from the hub) and an always-on end device, exchanging real encoded,
 //! NWK-secured MAC frames through an in-memory radio with seeded loss,
@@ -48,6 +48,7 @@ const ROUTER: usize = 1;
 const SLEEPY: usize = 2; // the hub's child
 const FAR: usize = 3; // the router's sleepy child: two hops from the hub
 const AWAKE: usize = 4; // the hub's rx-on child
+const ROUTER2: usize = 5; // a second router, in range of the hub and the first router
 
 struct Dev {
     node: N,
@@ -178,10 +179,18 @@ impl Han {
                 4,
                 &mut rng,
             ),
+            dev(Role::Router, 5, &mut rng),
         ];
-        let links = [(HUB, ROUTER), (HUB, SLEEPY), (HUB, AWAKE), (ROUTER, FAR)]
-            .into_iter()
-            .collect();
+        let links = [
+            (HUB, ROUTER),
+            (HUB, SLEEPY),
+            (HUB, AWAKE),
+            (ROUTER, FAR),
+            (HUB, ROUTER2),
+            (ROUTER, ROUTER2),
+        ]
+        .into_iter()
+        .collect();
         Han {
             devs,
             radio: Radio {
@@ -283,7 +292,7 @@ impl Han {
         let now = self.t();
         self.devs[HUB].node.permit_joining(now, 60);
         self.devs[HUB].node.start(now);
-        for i in [ROUTER, SLEEPY, AWAKE] {
+        for i in [ROUTER, ROUTER2, SLEEPY, AWAKE] {
             self.devs[i].node.start(now);
             assert!(
                 self.run_until(5_000, |h| h.devs[i].node.is_joined()),
@@ -296,8 +305,8 @@ impl Han {
         assert!(self.run_until(5_000, |h| h.devs[FAR].node.is_joined()));
         assert_eq!(self.devs[FAR].node.parent(), Some(self.short(ROUTER)));
         assert_eq!(self.devs[SLEEPY].node.parent(), Some(ShortAddr(0)));
-        let shorts: BTreeSet<_> = (0..5).map(|i| self.short(i)).collect();
-        assert_eq!(shorts.len(), 5, "unique short addresses");
+        let shorts: BTreeSet<_> = (0..6).map(|i| self.short(i)).collect();
+        assert_eq!(shorts.len(), 6, "unique short addresses");
     }
 }
 
@@ -330,9 +339,9 @@ fn network_forms_and_tables_fill() {
             .iter()
             .filter(|e| matches!(e, NodeEvent::ChildJoined { .. }))
             .count()
-            == 3
+            == 4
     );
-    assert_eq!(hub.node.address_map().len(), 3, "three children");
+    assert_eq!(hub.node.address_map().len(), 4, "four children");
     assert!(
         han.devs[FAR]
             .events
@@ -628,4 +637,34 @@ fn child_table_full_refuses_with_capacity() {
             ..
         }
     ));
+}
+
+#[test]
+fn route_discovery_finds_the_far_device_through_the_router() {
+    let mut han = Han::new(11);
+    han.form();
+    let far = han.short(FAR);
+    let now = han.t();
+    // No route record yet: the hub starts a discovery.
+    let aps = b"\x00\x01\x06\x01\x09\x01\x01\x00";
+    assert_eq!(
+        han.devs[HUB].node.send_data(now, far, aps),
+        Err(NodeError::NoRoute { dst: far })
+    );
+    // The router answers for its end device child.
+    assert!(han.run_until(2_000, |h| h.devs[HUB].events.contains(
+        &NodeEvent::RouteDiscovered {
+            dst: far,
+            next_hop: h.short(ROUTER)
+        }
+    )));
+    let now = han.t();
+    han.devs[HUB].node.send_data(now, far, aps).unwrap();
+    // Routed via the router, held there until the sleepy device polls.
+    assert!(han.run_until(3_000, |h| {
+        h.devs[FAR]
+            .delivered
+            .iter()
+            .any(|(s, p)| *s == ShortAddr(0) && p.is_empty())
+    }));
 }
