@@ -668,3 +668,24 @@ fn route_discovery_finds_the_far_device_through_the_router() {
             .any(|(s, p)| *s == ShortAddr(0) && p.is_empty())
     }));
 }
+
+#[test]
+fn a_sleepy_child_leaves_and_its_parent_forgets_it() {
+    let mut han = Han::new(12);
+    han.form();
+    let short = han.short(SLEEPY);
+    let now = han.t();
+    han.devs[SLEEPY].node.leave(now, false, false).unwrap();
+    assert!(!han.devs[SLEEPY].node.is_joined());
+    han.run_until(200, |_| false);
+    assert!(
+        han.devs[HUB]
+            .events
+            .contains(&NodeEvent::ChildLeft { short })
+    );
+    assert!(han.devs[HUB].node.neighbours().get(short).is_none());
+    assert_eq!(
+        han.devs[SLEEPY].node.leave(now, false, false),
+        Err(NodeError::NotJoined)
+    );
+}

@@ -1755,6 +1755,48 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         Ok(())
     }
 
+    /// NLME-LEAVE.request for this device (§3.6.1.10.1, also what a ZDO
+    /// Mgmt_Leave_req asks): a NWK leave command (rejoin and remove-children
+    /// flags as given) goes to the neighbours (an end device sends it to its
+    /// parent), then the node forgets its network: short address, parent,
+    /// tables, indirect frames. The leave frame stays queued for
+    /// [`poll_transmit`](Self::poll_transmit).
+    ///
+    /// # Errors
+    /// [`NodeError::NotJoined`], or the leave frame could not be sent (the
+    /// node is left anyway).
+    pub fn leave(
+        &mut self,
+        now: Instant,
+        rejoin: bool,
+        remove_children: bool,
+    ) -> Result<(), NodeError> {
+        if !self.is_joined() {
+            return Err(NodeError::NotJoined);
+        }
+        let options = u8::from(rejoin) << 5 | u8::from(remove_children) << 7;
+        let seq = self.next_nwk_seq();
+        let mut h = self.header(NwkFrameType::Command, ShortAddr::RX_ON_WHEN_IDLE, 1, seq);
+        h.frame_control.discover_route = DiscoverRoute::Suppress;
+        let hop = match self.parent {
+            Some(p) if matches!(self.cfg.role, Role::EndDevice { .. }) => Hop::Direct(p),
+            _ => Hop::Broadcast,
+        };
+        let sent = self.send_command(now, h, NwkCommand::Leave { options }, Some(hop));
+        if self.cfg.role != Role::Coordinator {
+            self.state = JoinState::Idle;
+            self.short = ShortAddr(0xfffe);
+            self.parent = None;
+            self.next_poll = None;
+            self.next_link_status = None;
+        }
+        self.neighbours = NeighbourTable::new();
+        self.routes = RoutingTable::new();
+        self.source_routes = SourceRouteTable::new();
+        self.indirect = IndirectQueue::new();
+        sent
+    }
+
     /// Whether a route record must precede data to `dst` (a many-to-one route asks for it).
     #[must_use]
     pub fn route_record_required(&self, dst: ShortAddr) -> bool {
