@@ -129,3 +129,42 @@ fn bad_fcs_exits_1_with_the_offset() {
     let o = dualp(&["decode", "dlms-wrapper", "000100010001004601"], "");
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn segmented_frames_show_the_reassembled_apdu() {
+    use dual_protocol_dlms_cosem::Encode;
+    use dual_protocol_dlms_cosem::hdlc::{Control, HdlcAddress, HdlcFrame};
+    // The Aidon UI push of u9n/dlms-cosem test_hdlc.py (line 60 of the
+    // shared set), its information field split over three frames as Iskra
+    // meters do.
+    let (_, push, _) = vectors().into_iter().find(|(_, _, l)| *l == 60).unwrap();
+    let push: Vec<u8> = (0..push.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&push[i..i + 2], 16).unwrap())
+        .collect();
+    let info = &push[9..push.len() - 3];
+    let mut hex = String::new();
+    let parts: Vec<&[u8]> = info.chunks(200).collect();
+    for (i, p) in parts.iter().enumerate() {
+        let f = HdlcFrame {
+            segmented: i + 1 < parts.len(),
+            destination: HdlcAddress::One(0x10),
+            source: HdlcAddress::Two {
+                upper: 1,
+                lower: 17,
+            },
+            control: Control::Ui { poll_final: true },
+            information: p,
+        };
+        for b in f.encode_to_vec().unwrap() {
+            hex.push_str(&format!("{b:02x}"));
+        }
+    }
+    let out = ok(&dualp(&["decode", "hdlc", &hex, "--json"], ""));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].contains("\"segment\":true"));
+    let last: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(last["reassembled_from_frames"], 3);
+    assert_eq!(last["apdu"]["apdu"], "data_notification");
+}

@@ -1417,11 +1417,29 @@ pub fn decode_hdlc(_ctx: &HdlcCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError>
     let mut d = HdlcDeframer::<2050>::new();
     let mut out = Vec::new();
     let mut rest = bytes;
+    // Segments of one APDU (segmentation bit), joined for the last frame.
+    let mut segments: Vec<u8> = Vec::new();
+    let mut count = 0usize;
     while !rest.is_empty() {
         let n = d.feed(rest);
         rest = rest.get(n..).unwrap_or(&[]);
         while let Some(f) = d.poll_frame() {
-            out.push(hdlc_j(&f));
+            let mut v = hdlc_j(&f);
+            if matches!(f.control, Control::I { .. } | Control::Ui { .. }) {
+                if f.segmented {
+                    segments.extend_from_slice(f.information);
+                    count += 1;
+                } else if count > 0 {
+                    segments.extend_from_slice(f.information);
+                    if let Value::Object(m) = &mut v {
+                        m.insert("reassembled_from_frames".into(), json!(count + 1));
+                        m.insert("apdu".into(), inner_apdu_j(&segments));
+                    }
+                    segments.clear();
+                    count = 0;
+                }
+            }
+            out.push(v);
         }
     }
     if out.is_empty() {
