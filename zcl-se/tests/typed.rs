@@ -498,3 +498,28 @@ fn notification_flags() {
     assert_eq!(p, ["publish_price"]);
     assert!(notification_flag_names(0x0005, 1).is_none());
 }
+
+/// A whole frame from a typed command: the SE 1.1b PublishPrice vector's
+/// header (0x09: cluster specific, server to client, default response
+/// enabled; TSN 0x10) and payload.
+#[test]
+fn encode_frame() {
+    let b = hex(
+        "09100001000000044241534510000000804c1b2e003a03211100000000ffffdc050000ffffffffffffffffffffffff0000",
+    );
+    let p = PublishPrice::decode(&b[3..]).unwrap();
+    let mut buf = vec![0u8; b.len()];
+    assert_eq!(p.encode_frame(0x10, false, &mut buf).unwrap(), b.len());
+    assert_eq!(buf, b);
+    let c = SeCommand::Price(price::Command::PublishPrice(p));
+    let mut buf2 = vec![0u8; b.len()];
+    c.encode_frame(0x10, false, &mut buf2).unwrap();
+    assert_eq!(buf2, b);
+    assert!(matches!(
+        c.encode_frame(0x10, true, &mut buf2[..10]),
+        Err(EncodeError::BufferTooSmall { .. })
+    ));
+    // It decodes as the frame it is.
+    let f = Frame::decode_with(&buf, &Context::new(0x0700)).unwrap();
+    assert_eq!(SeCommand::from_frame(&f, 0x0700).unwrap(), Some(c));
+}

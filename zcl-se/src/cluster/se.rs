@@ -92,6 +92,19 @@ macro_rules! se_clusters {
             pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
                 match self { $( SeCommand::$variant(c) => c.encode(buf), )* }
             }
+
+            /// Encodes a whole ZCL frame: header (cluster-specific, not
+            /// manufacturer specific) and payload.
+            pub fn encode_frame(
+                &self,
+                tsn: u8,
+                disable_default_response: bool,
+                buf: &mut [u8],
+            ) -> Result<usize, EncodeError> {
+                match self {
+                    $( SeCommand::$variant(c) => c.encode_frame(tsn, disable_default_response, buf), )*
+                }
+            }
         }
     };
 }

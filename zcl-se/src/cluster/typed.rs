@@ -35,6 +35,32 @@ use crate::cursor::{Reader, Writer};
 use crate::data_type::DataType;
 use crate::error::{DecodeError, EncodeError};
 
+/// Writes a cluster-specific ZCL frame header (ZCL rev 6 §2.4.1, not
+/// manufacturer specific) and then `payload_len` octets through `body`.
+pub(crate) fn encode_frame(
+    direction: crate::frame::Direction,
+    command_id: u8,
+    tsn: u8,
+    disable_default_response: bool,
+    payload_len: usize,
+    buf: &mut [u8],
+    body: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<usize, EncodeError> {
+    let header = crate::frame::Header {
+        frame_type: crate::frame::FrameType::ClusterSpecific,
+        direction,
+        disable_default_response,
+        reserved: 0,
+        manufacturer_code: None,
+        tsn,
+        command_id,
+    };
+    crate::cursor::encode_with(3 + payload_len, buf, |w| {
+        w.put(&[header.frame_control(), tsn, command_id])?;
+        body(w)
+    })
+}
+
 /// A Rust type that carries one command field of ZCL type `ty`.
 pub(crate) trait Wire<'a>: Sized {
     fn read(r: &mut Reader<'a>, ty: DataType, what: &'static str) -> Result<Self, DecodeError>;
@@ -411,6 +437,26 @@ macro_rules! se_commands {
                     $crate::cursor::encode_with(self.encoded_len(), buf, |w| self.write(w))
                 }
 
+                /// Encodes a whole ZCL frame (cluster-specific, not
+                /// manufacturer specific: frame control, `tsn`, command
+                /// identifier, payload) into `buf`; returns its length.
+                pub fn encode_frame(
+                    &self,
+                    tsn: u8,
+                    disable_default_response: bool,
+                    buf: &mut [u8],
+                ) -> Result<usize, $crate::error::EncodeError> {
+                    $crate::cluster::typed::encode_frame(
+                        $crate::frame::Direction::$dir,
+                        $id,
+                        tsn,
+                        disable_default_response,
+                        self.encoded_len(),
+                        buf,
+                        |w| self.write(w),
+                    )
+                }
+
                 /// Encodes the payload into a new vector.
                 #[cfg(feature = "alloc")]
                 pub fn encode_to_vec(&self) -> Result<alloc::vec::Vec<u8>, $crate::error::EncodeError> {
@@ -513,6 +559,18 @@ macro_rules! se_commands {
             /// Encodes the payload into `buf`; returns its length.
             pub fn encode(&self, buf: &mut [u8]) -> Result<usize, $crate::error::EncodeError> {
                 match self { $( Command::$st(c) => c.encode(buf), )* }
+            }
+
+            /// Encodes a whole ZCL frame (see each struct's `encode_frame`).
+            pub fn encode_frame(
+                &self,
+                tsn: u8,
+                disable_default_response: bool,
+                buf: &mut [u8],
+            ) -> Result<usize, $crate::error::EncodeError> {
+                match self {
+                    $( Command::$st(c) => c.encode_frame(tsn, disable_default_response, buf), )*
+                }
             }
 
             /// Encodes the payload into a new vector.
