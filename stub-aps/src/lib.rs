@@ -6,3 +6,17 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod cursor;
+
+pub mod endpoint;
+pub mod error;
+pub mod frame;
+pub mod published;
+pub mod secure;
+
+pub use error::{DecodeError, EncodeError};
+pub use frame::{
+    DeliveryMode, Destination, InterPanFrame, InterPanMac, Layout, StubApsFrameControl,
+    StubApsHeader, StubNwkFrameControl,
+};
