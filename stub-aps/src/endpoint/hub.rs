@@ -110,6 +110,8 @@ struct Epoch {
     last_broadcast: Option<u16>,
     /// Highest interval whose key was disclosed.
     disclosed: u16,
+    /// Lowest broadcast interval not yet covered by a disclosure.
+    undisclosed_from: Option<u16>,
 }
 
 /// The hub's endpoint, with room for `D` devices and `Q` queued frames
@@ -302,12 +304,15 @@ impl<const D: usize, const Q: usize> Hub<D, Q> {
             announcement,
             last_broadcast: None,
             disclosed: 0,
+            undisclosed_from: None,
         });
         self.epoch_number = number;
         self.announce(Destination::Broadcast, PanId::BROADCAST)
     }
 
-    /// Queues the current announcement (signed afresh with a new counter) to `dst`.
+    /// Queues the current announcement (signed afresh with a new counter) to
+    /// `dst`. It fits only with broadcast addressing (17-byte MAC header):
+    /// to an extended destination it is too long (§8 of the document).
     ///
     /// # Errors
     /// [`EndpointError`].
@@ -390,21 +395,20 @@ impl<const D: usize, const Q: usize> Hub<D, Q> {
         self.push_tx(f)?;
         if let Some(e) = self.epoch.as_mut() {
             e.last_broadcast = Some(e.last_broadcast.map_or(interval, |l| l.max(interval)));
+            e.undisclosed_from = Some(e.undisclosed_from.map_or(interval, |u| u.min(interval)));
         }
         Ok(())
     }
 
-    /// When the next key disclosure is due.
+    /// When the next key disclosure is due (may be in the past: call
+    /// [`Self::handle_timeout`]).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         let e = self.epoch.as_ref()?;
-        let last = e.last_broadcast?;
-        if last <= e.disclosed {
-            return None;
-        }
+        let from = e.undisclosed_from?;
         let p = e.chain.params();
         Some(Instant::from_millis(
-            p.interval_start(u64::from(last) + u64::from(p.delay)),
+            p.interval_start(u64::from(from) + u64::from(p.delay)),
         ))
     }
 
@@ -439,6 +443,7 @@ impl<const D: usize, const Q: usize> Hub<D, Q> {
             if self.push_tx(f).is_ok() {
                 if let Some(e) = self.epoch.as_mut() {
                     e.disclosed = target;
+                    e.undisclosed_from = (target < last).then_some(target + 1);
                 }
             } else {
                 self.rejected.count(Reject::QueueFull);
@@ -568,7 +573,9 @@ impl<const D: usize, const Q: usize> Hub<D, Q> {
                     seal_pairwise(mac, aps, Kind::PairResponse, 0, c, &answer, &d.key, f.buf())?;
                 self.push_tx(f)?;
                 if self.epoch.is_some() {
-                    self.announce(Destination::Extended(source), src_pan)?;
+                    // Broadcast addressing: a unicast MAC header leaves
+                    // too little room for the 98-byte announcement.
+                    self.announce(Destination::Broadcast, src_pan)?;
                 }
                 self.event(HubEvent::Paired { device: source });
             }
