@@ -7,7 +7,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use dual_protocol_benches as floors;
 use dual_protocol_primitives::crypto::CryptoProvider;
 use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
-use dual_protocol_primitives::eui64::Eui64;
 use dual_protocol_primitives::replay::ReplayWindow;
 use dual_protocol_stub_aps::frame::{Destination, InterPanFrame, InterPanMac};
 use dual_protocol_stub_aps::published::{self, PublishedOptions};
@@ -139,7 +138,6 @@ fn stub_aps(c: &mut Criterion) {
     g.bench_function("dp-announcement/verify", |b| {
         b.iter(|| secure::verify_announcement(black_box(&ann), &vk).expect("verifies"))
     });
-    let _ = Eui64::default();
     g.finish();
 }
 
