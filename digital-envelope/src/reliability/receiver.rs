@@ -31,6 +31,7 @@ use dual_protocol_primitives::time::{Duration, Instant};
 use rand_core::CryptoRng;
 
 use super::ack::{Ack, AckCache, tail_of};
+const FLAG_ACK_REQUESTED: u8 = 0x08;
 use super::resync::{EchoChallenge, EchoResponse};
 use super::time_sync::{TimeRequest, TimeResponse};
 use super::{
@@ -38,7 +39,6 @@ use super::{
     counter_of,
 };
 use crate::context::{EpochWindow, PeerContext, ReplayState};
-use crate::envelope::Envelope;
 use crate::error::{InputError, KeyError, ProtectError, UnprotectError};
 use crate::header::{Header, MessageType};
 
@@ -313,7 +313,14 @@ impl<P: CryptoProvider, const W: usize> Receiver<P, W> {
         datagram: &'b mut [u8],
     ) -> Result<Received<'b>, InputError> {
         let tail = tail_of(datagram);
-        let clear_header = Envelope::decode(datagram).ok().map(|e| e.header);
+        // What a duplicate needs, read from the clear header before the
+        // buffer is decrypted (flags at offset 2, epoch and sequence at
+        // 11..19, docs 3); only used after the window said `Duplicate`, so
+        // the header is known to be well formed.
+        let clear = (
+            datagram.get(2).is_some_and(|f| f & FLAG_ACK_REQUESTED != 0),
+            datagram.get(11..19).map_or(0, super::be),
+        );
         let synchronised = self.is_synchronised();
         let before = (!synchronised).then(|| self.ctx.replay_state());
         let opened = if synchronised {
@@ -324,7 +331,7 @@ impl<P: CryptoProvider, const W: usize> Receiver<P, W> {
         let opened = match opened {
             Ok(o) => o,
             Err(UnprotectError::Replay(ReplayError::Duplicate { .. })) => {
-                return Ok(self.duplicate(clear_header, &tail));
+                return Ok(self.duplicate(clear, &tail));
             }
             Err(e) => return Err(e.into()),
         };
@@ -387,16 +394,13 @@ impl<P: CryptoProvider, const W: usize> Receiver<P, W> {
 
     /// A datagram the window has seen: acknowledged again only if it is
     /// exactly one we acknowledged (docs 10.3).
-    fn duplicate<'b>(&mut self, header: Option<Header>, tail: &[u8; 8]) -> Received<'b> {
+    fn duplicate<'b>(
+        &mut self,
+        (ack_requested, counter): (bool, u64),
+        tail: &[u8; 8],
+    ) -> Received<'b> {
         self.stats.duplicates += 1;
-        let Some(header) = header else {
-            return Received::Duplicate {
-                counter: 0,
-                reacknowledged: false,
-            };
-        };
-        let counter = counter_of(&header);
-        let again = header.ack_requested && self.acks.contains(counter, tail);
+        let again = ack_requested && self.acks.contains(counter, tail);
         if again {
             self.queue_ack(counter);
         }
