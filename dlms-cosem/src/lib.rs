@@ -16,6 +16,7 @@ pub mod descriptor;
 pub mod error;
 pub mod hdlc;
 pub mod obis;
+pub mod security;
 pub mod wrapper;
 
 pub use apdu::Apdu;
