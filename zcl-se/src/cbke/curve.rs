@@ -297,8 +297,9 @@ where
         }
     }
 
-    /// Reference double-and-add over affine coordinates, variable time: for
-    /// public scalars and as the tests' independent check on [`Self::mul`].
+    /// Reference double-and-add over affine coordinates, variable time and
+    /// slow (one inversion per step): the tests' independent check on
+    /// [`Self::mul`]. Never use it with a secret scalar.
     #[must_use]
     pub fn mul_vartime(&self, k: &Scalar<N>) -> Self {
         let mut r = Self::identity();

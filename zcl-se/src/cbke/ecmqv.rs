@@ -68,7 +68,7 @@ where
 {
     let s = own_ephemeral.add(&associate_value(own_ephemeral_pub).mul(own_static));
     let t = peer_ephemeral
-        .add(&peer_static.mul_vartime(&associate_value(peer_ephemeral)))
+        .add(&peer_static.mul(&associate_value(peer_ephemeral)))
         .mul_by_cofactor();
     let mut p = t.mul(&s);
     drop(s);

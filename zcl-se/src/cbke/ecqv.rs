@@ -260,10 +260,7 @@ where
     /// Reconstructs the subject's public key `Q_U = e · P_U + Q_CA`
     /// (SEC 4 §3.6).
     pub fn public_key(&self, ca_public: &Point<N>) -> Result<Point<N>, CertificateError> {
-        let q = self
-            .reconstruction
-            .mul_vartime(&self.hash_scalar())
-            .add(ca_public);
+        let q = self.reconstruction.mul(&self.hash_scalar()).add(ca_public);
         if q.infinity {
             Err(CertificateError::InfiniteKey)
         } else {

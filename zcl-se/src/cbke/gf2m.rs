@@ -186,6 +186,12 @@ where
             .all(|(i, &l)| i < w || (i == w && l >> s == 0) || (i > w && l == 0))
     }
 
+    /// The limbs, least significant first.
+    #[must_use]
+    pub fn limbs(&self) -> [u64; N] {
+        self.0
+    }
+
     /// Octet string to field element (SEC 1 §2.3.6): exactly
     /// [`Self::BYTES`] big-endian octets, no bit at or above m.
     #[must_use]

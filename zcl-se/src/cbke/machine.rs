@@ -440,18 +440,19 @@ where
         config: Config,
         rng: &mut R,
     ) -> Self {
-        let ephemeral = Scalar::random(rng);
-        let ephemeral_pub = Point::generator().mul(&ephemeral);
-        Self::with_ephemeral(role, local, config, ephemeral, ephemeral_pub)
+        Self::with_ephemeral_key(role, local, config, Scalar::random(rng))
     }
 
-    fn with_ephemeral(
+    /// A machine with a given ephemeral private key: for known-answer
+    /// tests and fuzzing only. Reusing an ephemeral key across exchanges
+    /// breaks ECMQV's security; use [`Self::new`].
+    pub fn with_ephemeral_key(
         role: Role,
         local: LocalIdentity<N>,
         config: Config,
         ephemeral: Scalar<N>,
-        ephemeral_pub: Point<N>,
     ) -> Self {
+        let ephemeral_pub = Point::generator().mul(&ephemeral);
         Self {
             role,
             state: match role {
