@@ -1,4 +1,4 @@
-//! Known-answer test of a whole suite 1 key establishment between the two
+//! Known-answer tests of whole key establishments. Suite 1: between the two
 //! Certicom test-CA devices (certificates and private keys from
 //! zsmartsystems/com.zsmartsystems.zigbee, see tests/cbke_vectors.rs),
 //! with fixed ephemeral keys `r_U = 0x3131..31 mod n`, `r_V = 0x3232..32 mod n`.
@@ -100,3 +100,62 @@ fn certicom_devices_full_exchange_matches_reference() {
         }
     }
 }
+
+/// Suite 2: the one Certicom suite 2 device on both sides (same static key
+/// pair for U and V), `r_U = 0x3131..31 mod n`, `r_V = 0x3232..32 mod n`
+/// (36 octets); expected values from the same Python reference.
+#[test]
+fn certicom_suite2_device_full_exchange_matches_reference() {
+    use dual_protocol_zcl_se::cbke::SUITE2;
+    let ca = Point::<SUITE2>::from_compressed(&hex(
+        "0207a445022d9f39f49bdc38380026a27a9e0a1799313ab28c5c1a1c6b605154db1dff6752",
+    ))
+    .unwrap();
+    let ident = || {
+        LocalIdentity {
+        certificate: Certificate::<SUITE2>::parse(&hex("000b3ad5a312ab75d60d081112131415161718005b7ed230ffffffff0022080000000001080205bb3d1d1576197ff9ab6563915019a130437adb0ee7915432dc4a09c97dc595c5856800")).unwrap(),
+        private_key: Scalar::from_be_bytes_canonical(&hex("00997097b87684f62f555173c47be89935fbf6440ae292492b54c5829a0d541f4d26e254")).unwrap(),
+        ca_public: ca,
+    }
+    };
+    let r_u = Scalar::<SUITE2>::from_be_bytes_reduced(&[0x31; 36]);
+    let r_v = Scalar::<SUITE2>::from_be_bytes_reduced(&[0x32; 36]);
+    let mut a =
+        KeyEstablishment::with_ephemeral_key(Role::Initiator, ident(), Config::default(), r_u);
+    let mut b =
+        KeyEstablishment::with_ephemeral_key(Role::Responder, ident(), Config::default(), r_v);
+    let now = Instant::from_secs(1);
+    a.start(now);
+    let mut buf = [0u8; MAX_FRAME_LEN];
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let n = a.poll_transmit(now, &mut buf).unwrap();
+        seen.push(buf[..n].to_vec());
+        b.handle_input(now, &buf[..n]).unwrap();
+        let n = b.poll_transmit(now, &mut buf).unwrap();
+        seen.push(buf[..n].to_vec());
+        a.handle_input(now, &buf[..n]).unwrap();
+    }
+    assert_eq!(seen[2][1..], hex(S2_QEU)[..]);
+    assert_eq!(seen[3][1..], hex(S2_QEV)[..]);
+    assert_eq!(seen[4][1..], hex(S2_MACU)[..]);
+    assert_eq!(seen[5][1..], hex(S2_MACV)[..]);
+    let keys = kdf::derive_keys(&hex(S2_Z));
+    assert_eq!(keys.mac_key.to_vec(), hex(S2_MAC_KEY));
+    for m in [&mut a, &mut b] {
+        match m.poll_event() {
+            Some(Event::Established { link_key, .. }) => {
+                assert_eq!(link_key.expose().to_vec(), hex(S2_KEY_DATA))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+const S2_QEU: &str = "0306607b71aa1a12927c2d74344830f9531981471b86156731c825ba93998cbcebcac38228";
+const S2_QEV: &str = "0204356f89ea6ac722a3ba5d0cd1dc89cf807f43cb40b6ead50f6179d6d92d66e45cf96676";
+const S2_Z: &str = "046942918073d4d2d421fa6c6bfc86282dc7b7731491df2f5b28cc2ee6b70543e52f3f32";
+const S2_MAC_KEY: &str = "10af00ae11b9e665d8245fcb335cfaee";
+const S2_KEY_DATA: &str = "d542fcea5e28eee1aa68c9f8d3f63420";
+const S2_MACU: &str = "1dc770da024ac4a988ace66e53b1ffc6";
+const S2_MACV: &str = "0df0312395d048a00bc3b1a8a8312ac0";

@@ -16,8 +16,10 @@
 //! This is elliptic-curve code written by hand (no maintained Rust crate
 //! implements binary-field curves). Secret scalars only meet constant-time
 //! code (masked selection, fixed loop counts, no secret-indexed tables) and
-//! are zeroized on drop. Timing on real hardware is not audited: see the
-//! module notes and the timing test for what was measured.
+//! are zeroized on drop ([`Scalar`], [`kdf::DerivedKeys`], the machine's
+//! MACs); field-element temporaries of the ladder (`Copy` values on the
+//! stack) are not wiped. Timing on real hardware is not audited: see
+//! `docs/cbke.md` and `tests/cbke_timing.rs` for what was measured.
 
 pub mod curve;
 pub mod ecmqv;

@@ -9,6 +9,9 @@ KDF = MMO(Z||00000001) || MMO(Z||00000002); MACU/MACV = HMAC-MMO over
 02/03 || IDs || ephemeral keys), so it checks the arithmetic and the
 encodings, not that reading.
 
+Suite 2 uses the one Certicom suite 2 device on both sides (same static
+key pair for U and V, which ECMQV allows).
+
 Run: python3 cbke_reference.py
 """
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -166,3 +169,9 @@ if __name__ == "__main__":
          h("0200caa15b4beede65c3139a5c3bc40c9ad153854a270022a300001731f354455354534543410109108301234567890a"),
          0x019fcc486fc46980ab4a612725b36f005edff075fe,
          int.from_bytes(bytes([0x31]) * 21, "big") % n1, int.from_bytes(bytes([0x32]) * 21, "big") % n1, 22)
+    n2 = CURVES[2]["n"]
+    cert2 = h("000b3ad5a312ab75d60d081112131415161718005b7ed230ffffffff0022080000000001080205bb3d1d1576197ff9ab6563915019a130437adb0ee7915432dc4a09c97dc595c5856800")
+    d2 = 0x00997097b87684f62f555173c47be89935fbf6440ae292492b54c5829a0d541f4d26e254
+    cbke(2, h("0207a445022d9f39f49bdc38380026a27a9e0a1799313ab28c5c1a1c6b605154db1dff6752"),
+         cert2, d2, cert2, d2,
+         int.from_bytes(bytes([0x31]) * 36, "big") % n2, int.from_bytes(bytes([0x32]) * 36, "big") % n2, 28)
