@@ -8,13 +8,19 @@
 //!   verify of the provider (goal: at most 1.05x);
 //! * rejecting a garbage datagram (goal: under 50 ns) and a well-formed one
 //!   from an unknown epoch;
-//! * protect (AEAD) of the same report, for reference.
+//! * protect (AEAD) of the same report, for reference;
+//! * the reliability layer's receiver (docs 10) on the same reports:
+//!   `handle_input` (unprotect, window, ACK cache and pending-ACK
+//!   bookkeeping) beside `unprotect` alone (goal: at most 1.2x), and a bulk
+//!   push of 8 confirmable reports including the one ACK datagram the
+//!   receiver protects for them, beside 8 bare unprotects.
 
 // Benchmarks abort on setup failure by design, as `floors.rs` does.
 #![allow(clippy::expect_used)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use dual_protocol_benches as floors;
+use dual_protocol_digital_envelope::rand_core::SeedableRng;
 use dual_protocol_digital_envelope::{Outgoing, PeerConfig, PeerContext, Protection};
 use dual_protocol_primitives::counter::VolatileStore;
 use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
@@ -172,9 +178,125 @@ fn signed(c: &mut Criterion) {
     g.finish();
 }
 
+fn reliability(c: &mut Criterion) {
+    use dual_protocol_digital_envelope::reliability::{
+        Received, Receiver, ReceiverConfig, SendOptions, Sender, SenderConfig,
+    };
+    use dual_protocol_primitives::time::Instant;
+    let p = RustCrypto;
+    let mut g = c.benchmark_group("digital_envelope");
+    g.throughput(Throughput::Bytes(REPORT_LEN as u64));
+    let report = floors::data(REPORT_LEN);
+    let opts = SendOptions::confirmable(PayloadDescriptor::hub(PayloadKind::DlmsApdu));
+    // A counter block of 1, so that a sender resumed at the store's mark
+    // continues without a gap and a push of 8 has 8 consecutive counters.
+    let hub_at = |mark: u64| -> Sender<RustCrypto, 8, 128> {
+        let ctx = PeerContext::new(
+            &RustCrypto,
+            HUB,
+            HEAD_END,
+            &SecretBytes::new([0x42; 32]),
+            PeerConfig {
+                tx_mark: mark,
+                counter_block: 1,
+                ..PeerConfig::default()
+            },
+        )
+        .expect("context");
+        Sender::new(ctx, SenderConfig::default())
+    };
+    let mut hub = hub_at(0);
+    let mut store = VolatileStore::default();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    // Fresh confirmable report datagrams; the window is emptied by
+    // forgetting the sender (only its counter matters here).
+    let mut next = move || {
+        let mut buf = [0u8; 128];
+        if !hub.can_send() {
+            hub = hub_at(store.mark);
+        }
+        hub.send(&RustCrypto, &mut store, &mut rng, &opts, &report, None)
+            .expect("send");
+        let n = hub
+            .poll_transmit(Instant::ZERO, &RustCrypto, &mut store, &mut buf)
+            .expect("transmit")
+            .expect("datagram");
+        buf[..n].to_vec()
+    };
+
+    // Floor in the same run: the context's unprotect alone.
+    let (_, mut he_ctx) = pair();
+    g.bench_function("receiver/floor-unprotect/40", |b| {
+        b.iter_batched_ref(
+            &mut next,
+            |d| {
+                he_ctx.unprotect(&p, black_box(d)).expect("unprotect");
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    let (_, he_ctx) = pair();
+    let mut rx = Receiver::new(he_ctx, ReceiverConfig::default());
+    g.bench_function("receiver/handle_input/40", |b| {
+        b.iter_batched_ref(
+            &mut next,
+            |d| {
+                let r = rx
+                    .handle_input(Instant::ZERO, &p, black_box(d))
+                    .expect("input");
+                assert!(matches!(r, Received::Delivered(_)));
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    // A bulk push of 8 reports: 8 inputs and the one ACK they cost.
+    g.throughput(Throughput::Bytes(8 * REPORT_LEN as u64));
+    let batch = |next: &mut dyn FnMut() -> Vec<u8>| (0..8).map(|_| next()).collect::<Vec<_>>();
+    let (_, mut he_ctx) = pair();
+    g.bench_function("receiver/floor-unprotect-x8/40", |b| {
+        b.iter_batched_ref(
+            || batch(&mut next),
+            |ds| {
+                for d in ds.iter_mut() {
+                    he_ctx.unprotect(&p, black_box(d)).expect("unprotect");
+                }
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    let (_, he_ctx) = pair();
+    let mut rx = Receiver::new(he_ctx, ReceiverConfig::default());
+    let mut he_store = VolatileStore::default();
+    let mut out = [0u8; 64];
+    g.bench_function("receiver/push-of-8-with-ack/40", |b| {
+        b.iter_batched_ref(
+            || batch(&mut next),
+            |ds| {
+                for d in ds.iter_mut() {
+                    let _ = rx
+                        .handle_input(Instant::ZERO, &p, black_box(d))
+                        .expect("input");
+                }
+                let n = rx
+                    .poll_transmit(Instant::ZERO, &p, &mut he_store, &mut out)
+                    .expect("ack");
+                assert!(n.is_some());
+                assert!(
+                    rx.poll_transmit(Instant::ZERO, &p, &mut he_store, &mut out)
+                        .expect("ack")
+                        .is_none()
+                );
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = floors::config();
-    targets = aead, signed
+    targets = aead, signed, reliability
 }
 criterion_main!(benches);

@@ -7,6 +7,16 @@
 //!   of a date-time and four double-long-unsigned), about 3.6 KB;
 //! * the 566-byte Aidon (Sweden) HAN push of the shared vectors (LLC header stripped).
 //!
+//! ACSE and framing (same run, same floors):
+//!
+//! * AARQ decode and encode (the Green Book ciphered-LLS AARQ, 104 bytes);
+//! * one HDLC frame decode (the 58-byte I frame with an AARE: addresses,
+//!   control, HCS and FCS checked) beside `fcs16` over the same bytes, the
+//!   floor any HDLC decoder pays;
+//! * deframing plus HCS/FCS checks over a 64 KiB stream of back-to-back
+//!   HDLC frames with noise between them (stray flags included), beside
+//!   memcpy of 64 KiB.
+//!
 //! "decode" validates the whole APDU (every tag, length and the nesting
 //! limit) and returns borrowed views; "decode+walk" also iterates every
 //! row and value. Decoding allocates nothing (`dlms-cosem/tests/alloc_free.rs`
@@ -17,10 +27,12 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dual_protocol_benches as floors;
+use dual_protocol_dlms_cosem::acse::AcseApdu;
 use dual_protocol_dlms_cosem::apdu::{
     DataNotification, GetDataResult, GetResponse, InvokeIdAndPriority, LongInvokeIdAndPriority,
     NotificationDateTime,
 };
+use dual_protocol_dlms_cosem::hdlc::{HdlcDeframer, HdlcFrame, fcs16};
 use dual_protocol_dlms_cosem::{Apdu, CosemDateTime, Data, Decode, Encode, Sequence};
 use std::hint::black_box;
 
@@ -150,9 +162,113 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// u9n/dlms-cosem tests/test_asce/test_aarq.py (Green Book ciphered LLS AARQ).
+const AARQ: &str = "6066a109060760857405080103a60a04084d4d4d0000bc614e8a0207808b0760857405080201ac0a80083132333435363738be34043221303001234567801302ff8a7874133d414ced25b42534d28db0047720606b175bd52211be6841db204d39ee6fdb8e356855";
+/// u9n/dlms-cosem tests/test_hdlc/test_hdlc.py (I frame with an AARE).
+const HDLC_AARE: &str = "7ea0382102233034e7e6e7006129a109060760857405080101a203020100a305a103020100be10040e0800065f1f0400001e1d04c80007b86a7e";
+/// u9n/dlms-cosem tests/test_hdlc/test_hdlc.py (UA with parameters).
+const HDLC_UA: &str = "7ea01f21022373e6c781801205019a06019a070400000001080400000001cca27e";
+
+/// 64 KiB of frames (UA, AARE I frame, and 250-byte UI frames) with 0-31
+/// noise bytes between them, one in eight of them a stray flag.
+fn noisy_stream() -> (Vec<u8>, usize) {
+    let ui_info: Vec<u8> = (0..250u32).map(|i| (i * 7) as u8).collect();
+    let ui = HdlcFrame {
+        segmented: false,
+        destination: dual_protocol_dlms_cosem::hdlc::HdlcAddress::One(0x10),
+        source: dual_protocol_dlms_cosem::hdlc::HdlcAddress::Two {
+            upper: 1,
+            lower: 17,
+        },
+        control: dual_protocol_dlms_cosem::hdlc::Control::Ui { poll_final: true },
+        information: &ui_info,
+    }
+    .encode_to_vec()
+    .expect("encodes");
+    let frames = [unhex(HDLC_UA), unhex(HDLC_AARE), ui];
+    let mut s = Vec::with_capacity(70_000);
+    let mut x = 0x1234_5678u32;
+    let mut n = 0;
+    while s.len() < 65_536 - 400 {
+        x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        for _ in 0..(x >> 27) {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            s.push(if x.is_multiple_of(8) {
+                0x7e
+            } else {
+                (x >> 24) as u8
+            });
+        }
+        s.extend_from_slice(&frames[n % 3]);
+        n += 1;
+    }
+    (s, n)
+}
+
+fn deframe(stream: &[u8], d: &mut HdlcDeframer<2050>) -> usize {
+    let mut frames = 0;
+    let mut rest = stream;
+    while !rest.is_empty() {
+        let n = d.feed(rest);
+        rest = &rest[n..];
+        while let Some(f) = d.poll_frame() {
+            frames += f.information.len().min(1) + 1;
+        }
+    }
+    frames
+}
+
+fn bench_framing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("dlms_cosem_framing");
+    let aarq = unhex(AARQ);
+    g.throughput(Throughput::Bytes(aarq.len() as u64));
+    g.bench_function(
+        format!("acse/decode/aarq-ciphered-lls/{}B", aarq.len()),
+        |b| b.iter(|| AcseApdu::decode(black_box(&aarq)).map(|a| a.tag())),
+    );
+    let a = AcseApdu::decode(&aarq).expect("decodes");
+    let mut out = vec![0u8; aarq.len()];
+    g.bench_function(
+        format!("acse/encode/aarq-ciphered-lls/{}B", aarq.len()),
+        |b| b.iter(|| black_box(&a).encode(&mut out)),
+    );
+    floors::memcpy(&mut g, aarq.len());
+
+    let frame = unhex(HDLC_AARE);
+    g.throughput(Throughput::Bytes(frame.len() as u64));
+    g.bench_function(format!("hdlc/decode/i-frame-aare/{}B", frame.len()), |b| {
+        b.iter(|| HdlcFrame::decode(black_box(&frame)).map(|f| f.information.len()))
+    });
+    g.bench_function(format!("hdlc/fcs16-floor/{}B", frame.len()), |b| {
+        b.iter(|| fcs16(black_box(&frame[1..frame.len() - 1])))
+    });
+
+    let (stream, frames) = noisy_stream();
+    let mut d = HdlcDeframer::<2050>::new();
+    assert_eq!(deframe(&stream, &mut d), 2 * frames, "every frame found");
+    g.throughput(Throughput::Bytes(stream.len() as u64));
+    g.bench_function(
+        format!("hdlc/deframe+fcs/noisy-stream/{}B", stream.len()),
+        |b| b.iter(|| deframe(black_box(&stream), &mut d)),
+    );
+    g.bench_function(
+        format!("hdlc/fcs16-floor/whole-stream/{}B", stream.len()),
+        |b| b.iter(|| fcs16(black_box(&stream))),
+    );
+    floors::memcpy(&mut g, stream.len());
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = floors::config();
-    targets = bench
+    targets = bench, bench_framing
 }
 criterion_main!(benches);

@@ -8,6 +8,10 @@
 //! * a Metering GetProfileResponse with 24 uint24 intervals (the intervals
 //!   are one octet run; "decode+walk" reads every field).
 //!
+//! "typed" decodes the same payloads (after the ZCL header) into the
+//! generated command structs (`PublishPrice`, `GetProfileResponse`, whose
+//! walk reads the 24 uint24 intervals).
+//!
 //! "decode" validates the whole frame (every record and value) and returns
 //! borrowed views; "decode+walk" also iterates every record and value.
 //! Decoding allocates nothing: the same API links in the heap-free
@@ -15,6 +19,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dual_protocol_benches as floors;
+use dual_protocol_zcl_se::cluster::metering::GetProfileResponse;
+use dual_protocol_zcl_se::cluster::price::PublishPrice;
 use dual_protocol_zcl_se::global::{AttributeValue, List};
 use dual_protocol_zcl_se::{Context, Direction, Frame, GlobalCommand, Payload, Value};
 use std::hint::black_box;
@@ -157,6 +163,24 @@ fn decode(c: &mut Criterion) {
             b.iter(|| black_box(&f).encode(&mut out))
         });
     }
+    let price = &frames[0].2;
+    g.bench_function("typed/price-publish-price-se11b", |b| {
+        b.iter(|| PublishPrice::decode(black_box(&price[3..])).map(|p| p.price))
+    });
+    let profile = &frames[1].2;
+    g.bench_function("typed+walk/metering-get-profile-response-24", |b| {
+        b.iter(|| {
+            GetProfileResponse::decode(black_box(&profile[3..])).map(|p| {
+                p.intervals
+                    .chunks_exact(3)
+                    .map(|c| match *c {
+                        [a, b, d] => u32::from_le_bytes([a, b, d, 0]),
+                        _ => 0,
+                    })
+                    .fold(0u32, u32::wrapping_add)
+            })
+        })
+    });
     floors::memcpy(&mut g, 64);
     g.finish();
 }

@@ -21,9 +21,6 @@ pub enum CliError {
     /// A usage error: exit status 2.
     #[error("{0}")]
     Usage(String),
-    /// The layer's crate has not been built yet: exit status 2.
-    #[error("layer `{0}` is not built yet")]
-    NotBuilt(&'static str),
 }
 
 impl CliError {
@@ -31,7 +28,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::BadInput(_) | CliError::Crypto(_) | CliError::Io(_) => 1,
-            CliError::Usage(_) | CliError::NotBuilt(_) => 2,
+            CliError::Usage(_) => 2,
         }
     }
 

@@ -58,18 +58,6 @@ fn every_contract_layer_is_accepted_by_the_parser() {
 }
 
 #[test]
-fn layer_not_built_yet_exits_2_with_a_clear_message() {
-    // Inter-PAN's crate is not built yet.
-    let o = dualp(&["decode", "interpan", "0x0102"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("layer `interpan` is not built yet"),
-        "{}",
-        stderr(&o)
-    );
-}
-
-#[test]
 fn bad_hex_exits_1_with_the_offset() {
     let o = dualp(&["decode", "interpan", "01 0g"]);
     assert_eq!(o.status.code(), Some(1));

@@ -74,6 +74,31 @@ struct RxEpoch<P: CryptoProvider, const W: usize> {
     failures: u32,
 }
 
+/// The replay window of one receive epoch, with its failed tag checks
+/// (docs 8.1, 8.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EpochWindow<const W: usize> {
+    /// The receive epoch.
+    pub epoch: u32,
+    /// Sequence numbers seen in it.
+    pub window: ReplayWindow<W>,
+    /// Failed tag checks under its key.
+    pub failures: u32,
+}
+
+/// The anti-replay state of a context's receive side: what a receiver
+/// persists so that a restart accepts no replay (docs 10.4). Keys are not
+/// part of it; they follow from the pairwise secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReplayState<const W: usize> {
+    /// The current receive epoch.
+    pub current: EpochWindow<W>,
+    /// The previous receive epoch, while its grace period lasts.
+    pub previous: Option<EpochWindow<W>>,
+}
+
 /// Settings of a new context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PeerConfig {
@@ -330,6 +355,87 @@ impl<P: CryptoProvider, const W: usize> PeerContext<P, W> {
         Ok(())
     }
 
+    /// The receive side's anti-replay state, to persist (docs 10.4).
+    #[must_use]
+    pub fn replay_state(&self) -> ReplayState<W> {
+        let snap = |r: &RxEpoch<P, W>| EpochWindow {
+            epoch: r.epoch,
+            window: r.window.clone(),
+            failures: r.failures,
+        };
+        ReplayState {
+            current: snap(&self.rx_cur),
+            previous: self.rx_prev.as_ref().map(snap),
+        }
+    }
+
+    /// Restores a persisted anti-replay state after a restart (docs 10.4):
+    /// derives the keys of its epochs and forgets any epoch above the
+    /// current one. The previous epoch must be below the current one.
+    pub fn restore_replay_state(
+        &mut self,
+        provider: &P,
+        state: &ReplayState<W>,
+    ) -> Result<(), KeyError> {
+        let cur = &state.current;
+        if cur.epoch > MAX_EPOCH {
+            return Err(KeyError::EpochOutOfRange(cur.epoch));
+        }
+        let rx = |e: &EpochWindow<W>| -> Result<RxEpoch<P, W>, KeyError> {
+            Ok(RxEpoch {
+                epoch: e.epoch,
+                key: TrafficKey::derive(
+                    provider,
+                    self.generation_for(e.epoch),
+                    self.peer,
+                    self.local,
+                    e.epoch,
+                )
+                .map_err(KeyError::Crypto)?,
+                window: e.window.clone(),
+                failures: e.failures,
+            })
+        };
+        let prev = match &state.previous {
+            Some(p) if p.epoch >= cur.epoch => return Err(KeyError::EpochOutOfRange(p.epoch)),
+            Some(p) => Some(rx(p)?),
+            None => None,
+        };
+        let current = rx(cur)?;
+        self.rx_cur = current;
+        self.rx_prev = prev;
+        self.ahead_key = None;
+        self.ahead_failures = [0; MAX_EPOCH_AHEAD as usize];
+        Ok(())
+    }
+
+    /// Replaces the current receive epoch's window and forgets the previous
+    /// epoch: the end of a re-synchronisation (docs 10.4).
+    pub fn reset_receive_window(&mut self, window: ReplayWindow<W>) {
+        self.rx_cur.window = window;
+        self.rx_prev = None;
+    }
+
+    /// The highest counter `epoch << 40 | sequence` authenticated from the
+    /// peer and recorded in a window, if any.
+    #[must_use]
+    pub fn highest_received(&self) -> Option<u64> {
+        let of = |r: &RxEpoch<P, W>| {
+            r.window
+                .highest()
+                .map(|s| (u64::from(r.epoch) << SEQ_BITS) | s)
+        };
+        of(&self.rx_cur).or_else(|| self.rx_prev.as_ref().and_then(of))
+    }
+
+    /// Never sends a counter below `floor` (`epoch << 40 | sequence`): for a
+    /// peer that reports having seen counters up to `floor - 1` (docs 10.4).
+    /// The counter never moves back; a floor beyond the persisted mark is
+    /// persisted before use.
+    pub fn advance_tx_counter(&mut self, floor: u64) {
+        self.counter.advance_to(floor);
+    }
+
     /// Forgets the previous receive epoch (end of its grace period, docs 5.4).
     pub fn retire_previous_epoch(&mut self) {
         self.rx_prev = None;
@@ -454,6 +560,27 @@ impl<P: CryptoProvider, const W: usize> PeerContext<P, W> {
         provider: &P,
         datagram: &'b mut [u8],
     ) -> Result<Opened<'b>, UnprotectError> {
+        self.open(provider, datagram, true)
+    }
+
+    /// Like [`Self::unprotect`], but leaves the replay window and the
+    /// receive epoch unchanged on success: for a receiver that must prove
+    /// freshness before it accepts anything (docs 10.4, re-synchronisation).
+    /// Failed tag checks still count towards the integrity limit.
+    pub fn authenticate<'b>(
+        &mut self,
+        provider: &P,
+        datagram: &'b mut [u8],
+    ) -> Result<Opened<'b>, UnprotectError> {
+        self.open(provider, datagram, false)
+    }
+
+    fn open<'b>(
+        &mut self,
+        provider: &P,
+        datagram: &'b mut [u8],
+        commit: bool,
+    ) -> Result<Opened<'b>, UnprotectError> {
         // Steps 1 to 3.
         let (header, hlen, body_len) = {
             let env = Envelope::decode(datagram)?;
@@ -535,7 +662,7 @@ impl<P: CryptoProvider, const W: usize> PeerContext<P, W> {
             }
         }
         // Step 10.
-        let epoch_advanced = self.accept(provider, slot, header.sequence);
+        let epoch_advanced = commit && self.accept(provider, slot, header.sequence);
         let payload_len = payload.len();
         let body: &'b [u8] = body;
         Ok(Opened {

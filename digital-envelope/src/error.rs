@@ -295,3 +295,96 @@ impl<E> From<EncodeError> for ProtectError<E> {
         ProtectError::Encode(e)
     }
 }
+
+/// Why the reliability layer's [`Sender`](crate::reliability::Sender) did
+/// not take a message (docs 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError<E = core::convert::Infallible> {
+    /// As many confirmable messages are in flight as the configured window
+    /// allows; wait for acknowledgements (docs 10.6).
+    #[error("send window full: {in_flight} messages in flight")]
+    WindowFull {
+        /// Messages in flight.
+        in_flight: usize,
+    },
+    /// Every slot is taken (in flight, or finished and not yet reported by
+    /// `poll_event`).
+    #[error("no free message slot")]
+    QueueFull,
+    /// The datagram does not fit a slot of the sender.
+    #[error("datagram of {len} bytes exceeds the slot capacity {capacity}")]
+    TooLarge {
+        /// Datagram length.
+        len: usize,
+        /// Slot capacity.
+        capacity: usize,
+    },
+    /// A time request is already outstanding.
+    #[error("a time request is already outstanding")]
+    TimeRequestPending,
+    /// A datagram given back after a restart is not one of this sender's.
+    #[error("not a datagram of this sender: {0}")]
+    NotOurs(DecodeError),
+    /// Protecting failed (store, buffer, keys).
+    #[error("protect: {0}")]
+    Protect(ProtectError<E>),
+}
+
+impl<E> From<ProtectError<E>> for SendError<E> {
+    fn from(e: ProtectError<E>) -> Self {
+        SendError::Protect(e)
+    }
+}
+
+/// Why a received datagram was not used by a reliability machine (docs 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The protection layer rejected it (docs 8.1).
+    #[error("{0}")]
+    Unprotect(UnprotectError),
+    /// The body of a reliability message does not decode.
+    #[error("body of message type {message_type:#04x}: {error}")]
+    Body {
+        /// The message type.
+        message_type: u8,
+        /// Why.
+        error: DecodeError,
+    },
+    /// A message type this machine does not take (for example DATA at a
+    /// sender, or an ACK at a receiver).
+    #[error("unexpected message type {0:#04x}")]
+    UnexpectedType(u8),
+    /// An ECHO_RESPONSE whose echo is not the one outstanding.
+    #[error("echo response does not match the outstanding challenge")]
+    StaleEcho,
+    /// An ECHO_RESPONSE in an epoch below the current receive epoch.
+    #[error("echo response in epoch {epoch}, below the receive epoch {current}")]
+    EchoEpoch {
+        /// Its epoch.
+        epoch: u32,
+        /// The current receive epoch.
+        current: u32,
+    },
+    /// A TIME_RESPONSE for no outstanding request, or whose request counter
+    /// or nonce does not match it.
+    #[error("time response does not match the outstanding request")]
+    TimeResponseMismatch,
+    /// A TIME_RESPONSE that arrived after the round-trip bound (docs 10.5).
+    #[error("time response after {round_trip_ms} ms, above the bound")]
+    RoundTripTooLong {
+        /// The round trip, in milliseconds.
+        round_trip_ms: u64,
+    },
+    /// A bounded queue is full; the message was accepted but its effect
+    /// (a time request) is dropped.
+    #[error("queue full")]
+    QueueFull,
+}
+
+impl From<UnprotectError> for InputError {
+    fn from(e: UnprotectError) -> Self {
+        InputError::Unprotect(e)
+    }
+}

@@ -14,15 +14,21 @@ pub mod error;
 pub mod header;
 pub mod kdf;
 pub mod key_update;
+pub mod reliability;
+
+/// The RNG traits the machines take (`rand_core` 0.10), re-exported so
+/// callers name the same version.
+pub use rand_core;
 
 pub use certificate::{
     Certificate, KeyUsage, NoRevocation, Revocation, Role, TbsCertificate, TrustAnchor,
     VerifiedKey, verify_chain,
 };
-pub use context::{Opened, Outgoing, PeerConfig, PeerContext};
+pub use context::{EpochWindow, Opened, Outgoing, PeerConfig, PeerContext, ReplayState};
 pub use envelope::Envelope;
 pub use error::{
-    CertificateError, DecodeError, EncodeError, KeyError, ProtectError, UnprotectError,
+    CertificateError, DecodeError, EncodeError, InputError, KeyError, ProtectError, SendError,
+    UnprotectError,
 };
 pub use header::{Header, MessageType, Protection};
 pub use key_update::{KeyUpdate, KeyUpdateAck};

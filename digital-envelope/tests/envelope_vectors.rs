@@ -15,6 +15,10 @@ mod common;
 
 use common::*;
 use dual_protocol_digital_envelope::kdf;
+use dual_protocol_digital_envelope::reliability::{
+    ACK, Ack, ECHO_CHALLENGE, ECHO_RESPONSE, EchoChallenge, EchoResponse, TIME_REQUEST,
+    TIME_RESPONSE, TimeRequest, TimeResponse,
+};
 use dual_protocol_digital_envelope::{KeyUpdate, KeyUpdateAck, MessageType, Outgoing, Protection};
 use dual_protocol_primitives::counter::VolatileStore;
 use dual_protocol_primitives::crypto::CryptoProvider;
@@ -141,6 +145,96 @@ fn generate() -> Vec<(String, String)> {
         .protect(&p, &mut store, &report, None, &mut buf)
         .unwrap();
     put("aead_hub_report_generation_1_epoch_1_seq_0", &buf[..n]);
+
+    // The reliability layer (docs 10): each body, then its datagram (AEAD,
+    // no descriptor, flag A clear). The head end continues at sequence 3 of
+    // epoch 0, the hub at sequence 1 of epoch 1 (generation 1).
+    fn control(t: MessageType, body: &[u8]) -> Outgoing<'_> {
+        Outgoing {
+            message_type: t,
+            protection: Protection::Aead,
+            descriptor: None,
+            ack_requested: false,
+            payload: body,
+        }
+    }
+    let mut body = [0u8; 64];
+    let ack = Ack {
+        largest: 7,
+        bitmap: 0b1011,
+    };
+    let b = ack.encode(&mut body).unwrap();
+    put("ack_body_7_6_5_3", &body[..b]);
+    let n = he
+        .protect(&p, &mut store, &control(ACK, &body[..b]), None, &mut buf)
+        .unwrap();
+    put("ack_head_end_seq_3", &buf[..n]);
+    let challenge = EchoChallenge {
+        echo: [0x33; 8],
+        floor: 1 << 40,
+    };
+    let b = challenge.encode(&mut body).unwrap();
+    put("echo_challenge_body", &body[..b]);
+    let n = he
+        .protect(
+            &p,
+            &mut store,
+            &control(ECHO_CHALLENGE, &body[..b]),
+            None,
+            &mut buf,
+        )
+        .unwrap();
+    put("echo_challenge_head_end_seq_4", &buf[..n]);
+    let in_flight: Vec<u8> = [1u64 << 40, (1u64 << 40) | 7]
+        .iter()
+        .flat_map(|c| c.to_be_bytes())
+        .collect();
+    let response = EchoResponse {
+        echo: [0x33; 8],
+        in_flight: &in_flight,
+    };
+    let b = response.encode(&mut body).unwrap();
+    put("echo_response_body", &body[..b]);
+    let n = hub
+        .protect(
+            &p,
+            &mut store,
+            &control(ECHO_RESPONSE, &body[..b]),
+            None,
+            &mut buf,
+        )
+        .unwrap();
+    put("echo_response_hub_epoch_1_seq_1", &buf[..n]);
+    let request = TimeRequest { nonce: [0x44; 8] };
+    let b = request.encode(&mut body).unwrap();
+    put("time_request_body", &body[..b]);
+    let n = hub
+        .protect(
+            &p,
+            &mut store,
+            &control(TIME_REQUEST, &body[..b]),
+            None,
+            &mut buf,
+        )
+        .unwrap();
+    put("time_request_hub_epoch_1_seq_2", &buf[..n]);
+    let response = TimeResponse {
+        request: (1 << 40) | 2,
+        nonce: [0x44; 8],
+        utc_millis: 1_795_935_600_000,
+    };
+    let b = response.encode(&mut body).unwrap();
+    put("time_response_body_2026_11_29t07_00_00z", &body[..b]);
+    let n = he
+        .protect(
+            &p,
+            &mut store,
+            &control(TIME_RESPONSE, &body[..b]),
+            None,
+            &mut buf,
+        )
+        .unwrap();
+    put("time_response_head_end_seq_5", &buf[..n]);
     v
 }
 
@@ -222,4 +316,53 @@ fn vector_datagrams_open() {
     let o = hub.unprotect(&p, &mut d).unwrap();
     assert_eq!(o.header.message_type, MessageType::KeyUpdate);
     assert_eq!(KeyUpdate::decode(o.payload).unwrap().random, [0x11; 16]);
+
+    // The reliability messages open at the hub and decode to their bodies.
+    let mut d = get("ack_head_end_seq_3");
+    let total = d.len();
+    let o = hub.unprotect(&p, &mut d).unwrap();
+    assert_eq!(o.header.message_type, ACK);
+    assert_eq!(o.payload, get("ack_body_7_6_5_3"));
+    let a = Ack::decode(o.payload).unwrap();
+    assert_eq!(a.counters().collect::<Vec<_>>(), vec![7, 6, 5, 3]);
+    assert_eq!(total - o.payload.len(), 27, "overhead of docs section 9");
+    let mut d = get("echo_challenge_head_end_seq_4");
+    let o = hub.unprotect(&p, &mut d).unwrap();
+    assert_eq!(o.header.message_type, ECHO_CHALLENGE);
+    assert_eq!(EchoChallenge::decode(o.payload).unwrap().floor, 1 << 40);
+    let mut d = get("time_response_head_end_seq_5");
+    let o = hub.unprotect(&p, &mut d).unwrap();
+    assert_eq!(o.header.message_type, TIME_RESPONSE);
+    let t = TimeResponse::decode(o.payload).unwrap();
+    assert_eq!(t.request, (1 << 40) | 2);
+    assert_eq!(
+        dual_protocol_primitives::datetime::UtcDateTime::from_unix_seconds(
+            (t.utc_millis / 1000) as i64
+        )
+        .unwrap()
+        .to_string(),
+        "2026-11-29T07:00:00Z"
+    );
+    // The hub's messages open at a head end that installed generation 1.
+    let z = {
+        let he_ka = p
+            .p256_verifying_key(&pki.head_end.ka_cert.tbs.public_key)
+            .unwrap();
+        p.p256_ecdh(&pki.hub.ka, &he_ka)
+    };
+    let update = KeyUpdate::decode(&get("key_update_body")).unwrap();
+    let ack = KeyUpdateAck::decode(&get("key_update_ack_body")).unwrap();
+    he.install_generation(&p, &z, None, &update, &ack).unwrap();
+    let mut d = get("echo_response_hub_epoch_1_seq_1");
+    let o = he.unprotect(&p, &mut d).unwrap();
+    assert_eq!(o.header.message_type, ECHO_RESPONSE);
+    let r = EchoResponse::decode(o.payload).unwrap();
+    assert_eq!(
+        r.counters().collect::<Vec<_>>(),
+        vec![1 << 40, (1 << 40) | 7]
+    );
+    let mut d = get("time_request_hub_epoch_1_seq_2");
+    let o = he.unprotect(&p, &mut d).unwrap();
+    assert_eq!(o.header.message_type, TIME_REQUEST);
+    assert_eq!(TimeRequest::decode(o.payload).unwrap().nonce, [0x44; 8]);
 }

@@ -250,3 +250,135 @@ fn too_long_is_refused() {
             .is_err()
     );
 }
+
+// The reliability layer's bodies (docs 10): `decode(encode(x)) == x`,
+// `encode(decode(b)) == b`, no panic on any input, and truncation at every
+// byte is refused with the offset.
+mod reliability_bodies {
+    use dual_protocol_digital_envelope::DecodeError;
+    use dual_protocol_digital_envelope::reliability::{
+        Ack, EchoChallenge, EchoResponse, TimeRequest, TimeResponse,
+    };
+    use proptest::prelude::*;
+
+    fn every_truncation_refused(bytes: &[u8], decode: impl Fn(&[u8]) -> Result<(), DecodeError>) {
+        for cut in 0..bytes.len() {
+            match decode(&bytes[..cut]) {
+                Err(DecodeError::Truncated { offset, .. }) => assert_eq!(offset, cut),
+                other => panic!("cut at {cut}: {other:?}"),
+            }
+        }
+        let mut long = bytes.to_vec();
+        long.push(0);
+        assert_eq!(
+            decode(&long),
+            Err(DecodeError::TrailingBytes {
+                offset: bytes.len(),
+                extra: 1
+            })
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn ack(largest in any::<u64>(), bitmap in any::<u64>()) {
+            let a = Ack { largest, bitmap };
+            let mut b = [0u8; 16];
+            prop_assert_eq!(a.encode(&mut b), Ok(16));
+            prop_assert_eq!(Ack::decode(&b), Ok(a));
+            every_truncation_refused(&b, |x| Ack::decode(x).map(|_| ()));
+            prop_assert!(a.encode(&mut [0u8; 15]).is_err());
+            for c in a.counters() {
+                prop_assert!(a.acknowledges(c));
+            }
+        }
+
+        #[test]
+        fn echo_challenge(echo in any::<[u8; 8]>(), floor in any::<u64>()) {
+            let c = EchoChallenge { echo, floor };
+            let mut b = [0u8; 16];
+            prop_assert_eq!(c.encode(&mut b), Ok(16));
+            prop_assert_eq!(EchoChallenge::decode(&b), Ok(c));
+            every_truncation_refused(&b, |x| EchoChallenge::decode(x).map(|_| ()));
+        }
+
+        #[test]
+        fn echo_response(echo in any::<[u8; 8]>(), list in proptest::collection::vec(any::<u64>(), 0..=64)) {
+            let raw: Vec<u8> = list.iter().flat_map(|c| c.to_be_bytes()).collect();
+            let r = EchoResponse { echo, in_flight: &raw };
+            let mut b = vec![0u8; r.encoded_len()];
+            prop_assert_eq!(r.encode(&mut b), Ok(9 + 8 * list.len()));
+            let back = EchoResponse::decode(&b).unwrap();
+            prop_assert_eq!(back, r);
+            prop_assert_eq!(back.counters().collect::<Vec<_>>(), list);
+            every_truncation_refused(&b, |x| EchoResponse::decode(x).map(|_| ()));
+        }
+
+        #[test]
+        fn time_request(nonce in any::<[u8; 8]>()) {
+            let t = TimeRequest { nonce };
+            let mut b = [0u8; 8];
+            prop_assert_eq!(t.encode(&mut b), Ok(8));
+            prop_assert_eq!(TimeRequest::decode(&b), Ok(t));
+            every_truncation_refused(&b, |x| TimeRequest::decode(x).map(|_| ()));
+        }
+
+        #[test]
+        fn time_response(request in any::<u64>(), nonce in any::<[u8; 8]>(), utc_millis in any::<u64>()) {
+            let t = TimeResponse { request, nonce, utc_millis };
+            let mut b = [0u8; 24];
+            prop_assert_eq!(t.encode(&mut b), Ok(24));
+            prop_assert_eq!(TimeResponse::decode(&b), Ok(t));
+            every_truncation_refused(&b, |x| TimeResponse::decode(x).map(|_| ()));
+        }
+
+        #[test]
+        fn any_bytes_decode_or_error_and_reencode(b in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut out = vec![0u8; 600];
+            if let Ok(x) = Ack::decode(&b) {
+                let n = x.encode(&mut out).unwrap();
+                prop_assert_eq!(&out[..n], &b[..]);
+            }
+            if let Ok(x) = EchoChallenge::decode(&b) {
+                let n = x.encode(&mut out).unwrap();
+                prop_assert_eq!(&out[..n], &b[..]);
+            }
+            if let Ok(x) = EchoResponse::decode(&b) {
+                let n = x.encode(&mut out).unwrap();
+                prop_assert_eq!(&out[..n], &b[..]);
+            }
+            if let Ok(x) = TimeRequest::decode(&b) {
+                let n = x.encode(&mut out).unwrap();
+                prop_assert_eq!(&out[..n], &b[..]);
+            }
+            if let Ok(x) = TimeResponse::decode(&b) {
+                let n = x.encode(&mut out).unwrap();
+                prop_assert_eq!(&out[..n], &b[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn echo_response_count_above_64_is_refused() {
+        let mut b = vec![0u8; 9 + 8 * 65];
+        b[8] = 65;
+        assert_eq!(
+            EchoResponse::decode(&b),
+            Err(DecodeError::InvalidValue {
+                offset: 8,
+                value: 65
+            })
+        );
+        let raw = [0u8; 8 * 65];
+        let r = EchoResponse {
+            echo: [0; 8],
+            in_flight: &raw,
+        };
+        assert!(r.encode(&mut vec![0u8; 600]).is_err());
+        let r = EchoResponse {
+            echo: [0; 8],
+            in_flight: &raw[..7],
+        };
+        assert!(r.encode(&mut vec![0u8; 600]).is_err());
+    }
+}

@@ -267,6 +267,12 @@ impl<'b> Writer<'b> {
         self.pos
     }
 
+    /// The bytes written since position `start` (for check sequences).
+    #[must_use]
+    pub(crate) fn written_since(&self, start: usize) -> &[u8] {
+        self.buf.get(start..self.pos).unwrap_or(&[])
+    }
+
     /// Appends bytes.
     #[inline]
     pub fn put(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {

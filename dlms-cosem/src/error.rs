@@ -63,6 +63,29 @@ pub enum DecodeErrorKind {
     /// A compact array whose rows have no bytes, or whose contents end inside a row.
     #[error("compact-array contents do not hold whole rows")]
     CompactArrayRows,
+    /// A mandatory field is absent (ACSE, HDLC).
+    #[error("missing {what}")]
+    MissingField {
+        /// Which field.
+        what: &'static str,
+    },
+    /// A BER length in the indefinite form, longer than four bytes, or not
+    /// minimal (rejected so that every accepted PDU re-encodes byte for byte).
+    #[error("unsupported BER length form 0x{first:02x}")]
+    BerLength {
+        /// The first byte of the length field.
+        first: u8,
+    },
+    /// A check sequence (HDLC HCS or FCS, CRC-16/X.25) does not match.
+    #[error("{what} mismatch: computed 0x{computed:04x}, received 0x{received:04x}")]
+    Checksum {
+        /// `"HCS"` or `"FCS"`.
+        what: &'static str,
+        /// The value computed over the frame.
+        computed: u16,
+        /// The value in the frame (as sent, first byte least significant).
+        received: u16,
+    },
 }
 
 /// A decode failure: its cause and the byte offset (from the start of the

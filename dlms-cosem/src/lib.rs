@@ -7,13 +7,17 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod acse;
 pub mod apdu;
 pub mod axdr;
 pub mod data;
 pub mod datetime;
 pub mod descriptor;
 pub mod error;
+pub mod hdlc;
 pub mod obis;
+pub mod security;
+pub mod wrapper;
 
 pub use apdu::Apdu;
 pub use axdr::{Decode, Encode, List, NESTING_LIMIT};

@@ -1,7 +1,8 @@
 //! Decoding, iterating and encoding allocate nothing: a counting global
 //! allocator (`stats_alloc`; this file holds one test so nothing else
 //! allocates meanwhile) checks the no-heap API on a 20-register push
-//! and a 100-row load profile.
+//! and a 100-row load profile, and on ACSE decode/encode, HDLC deframing,
+//! frame encoding and a link station step.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,8 +12,13 @@
 
 use std::alloc::System;
 
+use dual_protocol_dlms_cosem::acse::AcseApdu;
 use dual_protocol_dlms_cosem::apdu::{GetDataResult, GetResponse};
+use dual_protocol_dlms_cosem::hdlc::{
+    HdlcAddress, HdlcDeframer, HdlcFrame, HdlcLink, LinkConfig, LinkLimits, Role,
+};
 use dual_protocol_dlms_cosem::{Apdu, Data, Decode, Encode};
+use dual_protocol_primitives::time::{Duration, Instant};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -88,6 +94,48 @@ fn decode_iterate_encode_allocate_nothing() {
         let d = Data::decode(&bytes[4..]).ok();
         sum += d.map_or(0, |d| d.encoded_len() as u64);
     }
+    // ACSE and HDLC (u9n/dlms-cosem test_hdlc.py: SNRM, then an I frame
+    // with an AARQ, back to back).
+    let aarq_frame = [
+        0x7e, 0xa0, 0x08, 0x02, 0x23, 0x21, 0x93, 0xbd, 0x64, 0x7e, 0xa0, 0x2c, 0x02, 0x23, 0x21,
+        0x10, 0xaf, 0x9f, 0xe6, 0xe6, 0x00, 0x60, 0x1d, 0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74,
+        0x05, 0x08, 0x01, 0x01, 0xbe, 0x10, 0x04, 0x0e, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5f, 0x1f,
+        0x04, 0x00, 0x00, 0x1e, 0x1d, 0xff, 0xff, 0xc5, 0xe4, 0x7e,
+    ];
+    let mut deframer = HdlcDeframer::<2050>::new();
+    let mut link = HdlcLink::<1024, 2050>::new(LinkConfig {
+        role: Role::Server,
+        local: HdlcAddress::Two {
+            upper: 1,
+            lower: 17,
+        },
+        remote: HdlcAddress::One(0x10),
+        limits: LinkLimits::DEFAULT,
+        response_timeout: Duration::from_millis(500),
+        max_retries: 3,
+    });
+    let region2 = Region::new(GLOBAL);
+    assert_eq!(deframer.feed(&aarq_frame), aarq_frame.len());
+    let mut frames = 0;
+    while let Some(f) = deframer.poll_frame() {
+        frames += 1;
+        let n = f.encode(&mut out).unwrap();
+        assert_eq!(HdlcFrame::decode(&out[..n]).unwrap(), f);
+        if let Some(apdu) = f.information.get(3..) {
+            let a = AcseApdu::decode(apdu).unwrap();
+            let n = a.encode(&mut out).unwrap();
+            assert_eq!(&out[..n], apdu);
+        }
+    }
+    assert_eq!(frames, 2);
+    let now = Instant::from_millis(1);
+    link.handle_input(now, &aarq_frame);
+    while link.poll_event().is_some() {}
+    assert_eq!(link.received_apdu().first(), Some(&0x60));
+    link.send(&[0x61, 0x00]).unwrap();
+    while link.poll_transmit(now, &mut out).is_some() {}
+    let change2 = region2.change();
+    assert_eq!(change2.allocations, 0, "allocations in ACSE/HDLC");
     let change = region.change();
     assert!(sum > 0);
     assert_eq!(

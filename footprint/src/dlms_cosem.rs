@@ -1,12 +1,84 @@
 //! `dlms-cosem`: decode any xDLMS APDU, walk its data (arrays, structures,
-//! compact-array rows), read date-times, encode an APDU into a stack buffer.
+//! compact-array rows), read date-times, encode an APDU into a stack buffer;
+//! decode an ACSE APDU, deframe and decode HDLC frames (FCS checked),
+//! reassemble segments, encode a frame and run an HDLC link station step.
 
+use dual_protocol_dlms_cosem::acse::{AcseApdu, UserInformation};
 use dual_protocol_dlms_cosem::apdu::DataNotification;
 use dual_protocol_dlms_cosem::apdu::{
     GetDataResult, GetRequest, GetResponse, InvokeIdAndPriority, LongInvokeIdAndPriority,
     NotificationDateTime,
 };
+use dual_protocol_dlms_cosem::hdlc::{
+    Control, HdlcAddress, HdlcDeframer, HdlcFrame, HdlcLink, LinkConfig, LinkLimits, Llc,
+    Reassembler, Role,
+};
+use dual_protocol_dlms_cosem::wrapper::WrapperFrame;
 use dual_protocol_dlms_cosem::{Apdu, AttributeDescriptor, Data, Decode, Encode, Obis, Sequence};
+use dual_protocol_primitives::time::{Duration, Instant};
+
+/// A meter's HDLC port: frames out of the serial stream, segments joined,
+/// the association request read, a frame sent back, one link step.
+fn framing(input: &[u8]) -> u32 {
+    let mut acc = 0u32;
+    if let Ok(AcseApdu::Aarq(a)) = AcseApdu::decode(input) {
+        if let Some(UserInformation::InitiateRequest(i)) = a.user_information {
+            acc ^= i.proposed_conformance.bits ^ u32::from(i.client_max_receive_pdu_size);
+        }
+    }
+    if let Ok(w) = WrapperFrame::decode(input) {
+        acc ^= u32::from(w.destination_wport) ^ w.apdu.len() as u32;
+    }
+    let mut d = HdlcDeframer::<300>::new();
+    let mut r = Reassembler::<256>::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let n = d.feed(rest);
+        rest = rest.get(n..).unwrap_or(&[]);
+        while let Some(f) = d.poll_frame() {
+            acc ^= u32::from(f.control.to_u8());
+            if let Ok(Some(apdu)) = r.push(&f) {
+                let apdu = Llc::split(apdu).map_or(apdu, |(_, a)| a);
+                if let Ok(a) = Apdu::decode(apdu) {
+                    acc ^= u32::from(a.tag());
+                }
+            }
+        }
+    }
+    let mut out = [0u8; 64];
+    let ua = HdlcFrame {
+        segmented: false,
+        destination: HdlcAddress::One(0x10),
+        source: HdlcAddress::Two {
+            upper: 1,
+            lower: 17,
+        },
+        control: Control::Ua { poll_final: true },
+        information: &[],
+    };
+    acc ^= ua.encode(&mut out).unwrap_or(0) as u32;
+    let mut link = HdlcLink::<128, 300>::new(LinkConfig {
+        role: Role::Server,
+        local: HdlcAddress::Two {
+            upper: 1,
+            lower: 17,
+        },
+        remote: HdlcAddress::One(0x10),
+        limits: LinkLimits::DEFAULT,
+        response_timeout: Duration::from_millis(500),
+        max_retries: 3,
+    });
+    let now = Instant::from_millis(1);
+    link.handle_input(now, input);
+    while let Some(_e) = link.poll_event() {
+        acc = acc.wrapping_add(1);
+    }
+    let mut tx = [0u8; 200];
+    while let Some(n) = link.poll_transmit(now, &mut tx) {
+        acc ^= n as u32;
+    }
+    acc
+}
 
 fn walk(d: &Data<'_>) -> u32 {
     match d {
@@ -23,7 +95,7 @@ fn walk(d: &Data<'_>) -> u32 {
 }
 
 pub fn probe(input: &[u8]) -> u32 {
-    let mut acc = 0u32;
+    let mut acc = framing(input);
     // A meter receiving a request, or a hub reading a push.
     match Apdu::decode(input) {
         Ok(Apdu::GetRequest(GetRequest::Normal { attribute, .. })) => {

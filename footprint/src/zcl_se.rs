@@ -1,7 +1,8 @@
 //! `zcl-se`: ZCL frame decode (header, global commands, every data type,
-//! general-cluster command tables), a walk of the records and nested
+//! general-cluster command tables, typed Smart Energy commands), a walk of the records and nested
 //! values, and encode into a stack buffer.
 
+use dual_protocol_zcl_se::cluster::se::SeCommand;
 use dual_protocol_zcl_se::global::{AttributeValue, GlobalCommand, List};
 use dual_protocol_zcl_se::{Context, Direction, Frame, Payload, Value};
 
@@ -46,6 +47,11 @@ pub fn probe(input: &[u8]) -> u32 {
             Payload::Cluster(c) => {
                 for field in c.fields() {
                     acc ^= field.def.name.len() as u32;
+                }
+                // The typed struct of the same command, re-encoded.
+                if let Ok(Some(t)) = SeCommand::from_frame(&f, cluster) {
+                    let mut tb = [0u8; 128];
+                    acc ^= t.encode(&mut tb).unwrap_or(0) as u32 ^ u32::from(t.id());
                 }
             }
             _ => acc ^= u32::from(f.header.command_id),

@@ -2,7 +2,10 @@
 //! decode a MAC frame (FCS checked) down through NWK, APS and ZDO (with the
 //! NWK and APS commands), and re-encode each layer into stack buffers; a
 //! secured NWK frame is unsecured in a stack copy (CCM* with a fixed key,
-//! replay table of 4 entries) and secured again.
+//! replay table of 4 entries) and secured again. The machines: one
+//! coordinator step (the input as a received MAC frame, a timer run, the
+//! frames it sends) and one APS data service step (the input as an APS
+//! frame, an acknowledged send, its transmission), all in stack memory.
 
 use dual_protocol_zigbee_nwk::aps::{ApsBody, ApsFrame};
 use dual_protocol_zigbee_nwk::mac::{MacBody, MacContext, MacFrame};
@@ -10,7 +13,7 @@ use dual_protocol_zigbee_nwk::nwk::{BeaconPayload, NwkBody, NwkPdu};
 use dual_protocol_zigbee_nwk::zdo::ZdoFrame;
 
 pub fn probe(input: &[u8]) -> u32 {
-    let mut acc = 0u32;
+    let mut acc = machines(input);
     let mut out = [0u8; 127];
     let ctx = MacContext {
         fcs: input.first().is_some_and(|b| b & 1 == 1),
@@ -84,4 +87,85 @@ fn unsecure(nwk: &[u8]) -> u32 {
         }
         Err(_) => 0xdead,
     }
+}
+
+/// The state machines, heap-free: a coordinator node (tables of 2-4
+/// entries) and an APS data service (2 transmissions and 1 reassembly of
+/// 128 bytes).
+fn machines(input: &[u8]) -> u32 {
+    use dual_protocol_primitives::counter::CounterStore;
+    use dual_protocol_primitives::eui64::Eui64;
+    use dual_protocol_primitives::time::Instant;
+    use dual_protocol_zigbee_nwk::aps::{
+        ApsConfig, ApsDataService, DataRequest, Destination, GroupTable, Received,
+    };
+    use dual_protocol_zigbee_nwk::nwk::node::{Node, NodeConfig, Role};
+    use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, ZigbeeKey};
+    use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
+
+    struct Flash(u64);
+    impl CounterStore for Flash {
+        type Error = ();
+        fn persist(&mut self, mark: u64) -> Result<(), ()> {
+            self.0 = mark;
+            Ok(())
+        }
+    }
+    let Ok(key) = ZigbeeKey::new(&[0x5a; 16]) else {
+        return 0;
+    };
+    let keys = Keys {
+        network: Some((0, key)),
+        link: None,
+    };
+    let cfg = NodeConfig::new(
+        Role::Coordinator,
+        Eui64([1; 8]),
+        PanId(0x1a62),
+        Eui64([2; 8]),
+    );
+    let mut hub: Node<Flash, 4, 4, 2, 4> =
+        Node::with_seed(cfg, keys, OutgoingFrameCounter::resume(0, 64), Flash(0), 1);
+    let now = Instant::from_millis(u64::from(input.first().copied().unwrap_or(0)));
+    hub.permit_joining(now, 60);
+    hub.start(now);
+    let mut acc = match hub.handle_input(now, input, 200) {
+        Ok(Some(ind)) => ind.payload.len() as u32,
+        Ok(None) => 1,
+        Err(_) => 2,
+    };
+    hub.handle_timeout(now);
+    let mut out = [0u8; 127];
+    while let Some(n) = hub.poll_transmit(now, &mut out) {
+        acc ^= n as u32;
+    }
+    while hub.poll_event().is_some() {
+        acc = acc.rotate_left(1);
+    }
+
+    let mut aps: ApsDataService<2, 1, 4, 128> = ApsDataService::new(ApsConfig::default(), 0);
+    let groups = GroupTable::<2>::new();
+    if let Ok(Received::Data(d)) = aps.handle_input(now, ShortAddr(1), input, &groups) {
+        acc ^= d.payload.len() as u32;
+    }
+    let req = DataRequest {
+        dst: Destination::Unicast {
+            nwk: ShortAddr(1),
+            endpoint: 1,
+        },
+        profile: 0x0109,
+        cluster: 0x0702,
+        src_endpoint: 1,
+        ack: true,
+    };
+    if aps
+        .send(req, input.get(..input.len().min(100)).unwrap_or(&[]))
+        .is_ok()
+    {
+        while let Some(t) = aps.poll_transmit(now, &mut out) {
+            acc ^= t.len as u32;
+        }
+    }
+    aps.handle_timeout(now);
+    acc ^ u32::from(aps.poll_timeout().is_some())
 }

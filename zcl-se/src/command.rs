@@ -9,7 +9,7 @@
 use crate::cluster::{CommandDef, FieldDef, FieldKind};
 use crate::cursor::{Reader, Writer, encode_with};
 use crate::error::{DecodeError, EncodeError};
-use crate::value::{Nesting, Value};
+use crate::value::{Nesting, Value, skip};
 
 /// The value of one command field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,11 +65,19 @@ impl<'a> CommandFields<'a> {
         max_nesting: u8,
     ) -> Result<Self, DecodeError> {
         let mut r = Reader::new(payload, base);
+        let n = Nesting::new(max_nesting);
         for f in def.fields {
             if f.optional && r.is_empty() {
                 break;
             }
-            read_field(f, &mut r, Nesting::new(max_nesting))?;
+            // Validate without building the value: fixed-length fields cost
+            // one table lookup (`skip` reports the same errors as `read`).
+            match f.kind {
+                FieldKind::Value(ty) => skip(ty, &mut r, n)?,
+                FieldKind::Rest => {
+                    r.rest();
+                }
+            }
         }
         Ok(CommandFields {
             def,

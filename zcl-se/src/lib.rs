@@ -19,6 +19,7 @@ pub mod data_type;
 pub mod error;
 pub mod frame;
 pub mod global;
+pub mod ota;
 #[cfg(feature = "alloc")]
 pub mod owned;
 pub mod status;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use dual_protocol_digital_envelope::certificate::{
     Certificate, KeyUsage, NoRevocation, Role, TbsCertificate, TrustAnchor, verify_chain,
 };
+use dual_protocol_digital_envelope::reliability;
 use dual_protocol_digital_envelope::{
     Envelope, Header, MessageType, PeerConfig, PeerContext, Protection,
 };
@@ -269,6 +270,11 @@ fn type_json(t: MessageType) -> Value {
         MessageType::Data => "data",
         MessageType::KeyUpdate => "key_update",
         MessageType::KeyUpdateAck => "key_update_ack",
+        t if t == reliability::ACK => "ack",
+        t if t == reliability::ECHO_CHALLENGE => "echo_challenge",
+        t if t == reliability::ECHO_RESPONSE => "echo_response",
+        t if t == reliability::TIME_REQUEST => "time_request",
+        t if t == reliability::TIME_RESPONSE => "time_response",
         MessageType::Reliability(_) => "reliability",
         _ => "unknown",
     };
@@ -475,9 +481,84 @@ fn verify(
                 );
             }
         }
-        _ => {}
+        t => {
+            if let Some((name, body)) = reliability_json(t, o.payload) {
+                m.insert(name.into(), body);
+            }
+        }
     }
     Ok(Some(m))
+}
+
+/// A counter `epoch << 40 | sequence` (docs 10) with its two parts.
+fn counter_json(c: u64) -> Value {
+    json!({ "counter": c, "epoch": c >> 40, "sequence": c & 0x00ff_ffff_ffff })
+}
+
+/// The decrypted body of a reliability message (docs 10), decoded.
+fn reliability_json(t: MessageType, body: &[u8]) -> Option<(&'static str, Value)> {
+    let err = |e: dual_protocol_digital_envelope::DecodeError| json!({ "error": e.to_string() });
+    Some(if t == reliability::ACK {
+        (
+            "ack",
+            match reliability::Ack::decode(body) {
+                Ok(a) => json!({
+                    "largest": a.largest,
+                    "bitmap": format!("{:#018x}", a.bitmap),
+                    "acknowledged": a.counters().map(counter_json).collect::<Vec<_>>(),
+                }),
+                Err(e) => err(e),
+            },
+        )
+    } else if t == reliability::ECHO_CHALLENGE {
+        (
+            "echo_challenge",
+            match reliability::EchoChallenge::decode(body) {
+                Ok(c) => json!({ "echo": to_hex(&c.echo), "floor": counter_json(c.floor) }),
+                Err(e) => err(e),
+            },
+        )
+    } else if t == reliability::ECHO_RESPONSE {
+        (
+            "echo_response",
+            match reliability::EchoResponse::decode(body) {
+                Ok(r) => json!({
+                    "echo": to_hex(&r.echo),
+                    "in_flight": r.counters().map(counter_json).collect::<Vec<_>>(),
+                }),
+                Err(e) => err(e),
+            },
+        )
+    } else if t == reliability::TIME_REQUEST {
+        (
+            "time_request",
+            match reliability::TimeRequest::decode(body) {
+                Ok(r) => json!({ "nonce": to_hex(&r.nonce) }),
+                Err(e) => err(e),
+            },
+        )
+    } else if t == reliability::TIME_RESPONSE {
+        (
+            "time_response",
+            match reliability::TimeResponse::decode(body) {
+                Ok(r) => {
+                    let utc = i64::try_from(r.utc_millis / 1000)
+                        .ok()
+                        .and_then(|s| UtcDateTime::from_unix_seconds(s).ok())
+                        .map(|t| t.to_string());
+                    json!({
+                        "request": counter_json(r.request),
+                        "nonce": to_hex(&r.nonce),
+                        "utc_millis": r.utc_millis,
+                        "utc": utc,
+                    })
+                }
+                Err(e) => err(e),
+            },
+        )
+    } else {
+        return None;
+    })
 }
 
 fn header_from_json(v: &Value) -> Result<Header, CliError> {

@@ -11,6 +11,7 @@
 //! layers' nested decode.
 
 use crate::common::{CliError, parse_hex, parse_u16, to_hex};
+use dual_protocol_zcl_se::cluster::se::SeCommand;
 use dual_protocol_zcl_se::cluster::time::utc_to_datetime;
 use dual_protocol_zcl_se::global::{
     GlobalCommand, ReadReportingRecord, ReportDirection, ReportingConfiguration, ReportingDetails,
@@ -145,6 +146,19 @@ fn frame_json(c: &Context<'static>, f: &Frame<'_>) -> Json {
                     match fl.value {
                         FieldValue::Value(v) => {
                             m.insert("value".into(), value_json(&v));
+                            // Named enumerations of the SE command structs.
+                            let meaning = v.as_u64().and_then(|raw| {
+                                SeCommand::value_name(
+                                    c.cluster,
+                                    h.direction,
+                                    h.command_id,
+                                    fl.def.name,
+                                    raw,
+                                )
+                            });
+                            if let (Some(n), None) = (meaning, h.manufacturer_code) {
+                                m.insert("meaning".into(), json!(n));
+                            }
                         }
                         FieldValue::Octets(b) => {
                             m.insert("hex".into(), json!(to_hex(b)));

@@ -1,24 +1,31 @@
 //! MDU Pairing cluster, 0x070a (ZigBee Smart Energy 1.4, 07-5356-21, annex D.12; added in
 //! SE 1.2). Command layouts checked by dissecting every command with
 //! Wireshark's tshark (tests/tshark.rs). Repeated sub-payloads are the
-//! remaining octets. Attributes are not tabled yet.
+//! remaining octets.
 
-use super::{ClusterDef, CommandDef, attributes, command};
+use super::{ClusterDef, attributes};
 
 /// Cluster identifier.
 pub const ID: u16 = 0x070a;
 
-/// Attributes (none tabled yet).
+/// The MDU Pairing cluster defines no attributes (SE 1.4 D.12.2.2; Wireshark's dissector lists none either).
 pub static ATTRIBUTES: &[super::AttributeDef<'static>] = attributes![];
 
-/// Commands, both directions.
-pub static COMMANDS: &[CommandDef<'static>] = &[
-    command!(0x00, ClientToServer, "pairing_request",
-        "local_pairing_information_version": UINT32, "eui64_of_requesting_device": IEEE_ADDRESS),
-    command!(0x00, ServerToClient, "pairing_response",
-        "pairing_information_version": UINT32, "total_number_of_devices": UINT8,
-        "command_index": UINT8, "total_number_of_commands": UINT8, "eui64s" ..),
-];
+super::typed::se_commands! {
+    /// Since SE 1.2.
+    0x00 ClientToServer "pairing_request" PairingRequest {
+        local_pairing_information_version: [UINT32],
+        eui64_of_requesting_device: [IEEE_ADDRESS],
+    }
+    /// Since SE 1.2.
+    0x00 ServerToClient "pairing_response" PairingResponse {
+        pairing_information_version: [UINT32],
+        total_number_of_devices: [UINT8],
+        command_index: [UINT8],
+        total_number_of_commands: [UINT8],
+        eui64s: [rest],
+    }
+}
 
 /// The cluster table.
 pub const CLUSTER: ClusterDef<'static> = ClusterDef {

@@ -17,13 +17,16 @@ pub mod energy_management;
 pub mod events;
 pub mod identify;
 pub mod key_establishment;
+pub mod key_establishment_commands;
 pub mod mdu_pairing;
 pub mod messaging;
 pub mod metering;
 pub mod prepayment;
 pub mod price;
+pub mod se;
 pub mod time;
 pub mod tunneling;
+pub mod typed;
 
 /// One command field: `"name": TYPE` (mandatory), `"name" ? TYPE` (may be
 /// absent at the end of the payload: a later revision's trailing field, or a

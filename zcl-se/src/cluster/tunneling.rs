@@ -7,7 +7,7 @@
 //! protocol list of SupportedTunnelProtocolsResponse (manufacturer code
 //! uint16, protocol id uint8, repeated) is kept as the remaining octets.
 
-use super::{ClusterDef, CommandDef, attributes, command};
+use super::{ClusterDef, attributes};
 
 /// Cluster identifier.
 pub const ID: u16 = 0x0704;
@@ -16,33 +16,79 @@ pub const ID: u16 = 0x0704;
 pub static ATTRIBUTES: &[super::AttributeDef<'static>] =
     attributes![0x0000 "CloseTunnelTimeout" UINT16 R];
 
-/// Commands received (D.6.2.4) and generated (D.6.2.5) by the server.
-pub static COMMANDS: &[CommandDef<'static>] = &[
-    command!(0x00, ClientToServer, "request_tunnel",
-        "protocol_id": ENUM8, "manufacturer_code": UINT16, "flow_control_support": BOOL,
-        "maximum_incoming_transfer_size": UINT16),
-    command!(0x01, ClientToServer, "close_tunnel", "tunnel_id": UINT16),
-    command!(0x02, ClientToServer, "transfer_data", "tunnel_id": UINT16, "data" ..),
-    command!(0x03, ClientToServer, "transfer_data_error",
-        "tunnel_id": UINT16, "transfer_data_status": ENUM8),
-    command!(0x04, ClientToServer, "ack_transfer_data",
-        "tunnel_id": UINT16, "number_of_bytes_left": UINT16),
-    command!(0x05, ClientToServer, "ready_data",
-        "tunnel_id": UINT16, "number_of_octets_left": UINT16),
-    command!(0x06, ClientToServer, "get_supported_tunnel_protocols", "protocol_offset": UINT8),
-    command!(0x00, ServerToClient, "request_tunnel_response",
-        "tunnel_id": UINT16, "tunnel_status": ENUM8, "maximum_incoming_transfer_size": UINT16),
-    command!(0x01, ServerToClient, "transfer_data", "tunnel_id": UINT16, "data" ..),
-    command!(0x02, ServerToClient, "transfer_data_error",
-        "tunnel_id": UINT16, "transfer_data_status": ENUM8),
-    command!(0x03, ServerToClient, "ack_transfer_data",
-        "tunnel_id": UINT16, "number_of_bytes_left": UINT16),
-    command!(0x04, ServerToClient, "ready_data",
-        "tunnel_id": UINT16, "number_of_octets_left": UINT16),
-    command!(0x05, ServerToClient, "supported_tunnel_protocols_response",
-        "protocol_list_complete": BOOL, "protocol_count": UINT8, "protocol_list" ..),
-    command!(0x06, ServerToClient, "tunnel_closure_notification", "tunnel_id": UINT16),
-];
+super::typed::se_commands! {
+    /// Since SE 1.1.
+    0x00 ClientToServer "request_tunnel" RequestTunnel {
+        protocol_id: [ENUM8 => ProtocolId],
+        manufacturer_code: [UINT16],
+        flow_control_support: [BOOL],
+        maximum_incoming_transfer_size: [UINT16],
+    }
+    /// Since SE 1.1.
+    0x01 ClientToServer "close_tunnel" CloseTunnel {
+        tunnel_id: [UINT16],
+    }
+    /// Since SE 1.1.
+    0x02 ClientToServer "transfer_data" TransferData {
+        tunnel_id: [UINT16],
+        data: [rest],
+    }
+    /// Since SE 1.1.
+    0x03 ClientToServer "transfer_data_error" TransferDataError {
+        tunnel_id: [UINT16],
+        transfer_data_status: [ENUM8 => TransferDataStatus],
+    }
+    /// Since SE 1.1.
+    0x04 ClientToServer "ack_transfer_data" AckTransferData {
+        tunnel_id: [UINT16],
+        number_of_bytes_left: [UINT16],
+    }
+    /// Since SE 1.1.
+    0x05 ClientToServer "ready_data" ReadyData {
+        tunnel_id: [UINT16],
+        number_of_octets_left: [UINT16],
+    }
+    /// Since SE 1.2.
+    0x06 ClientToServer "get_supported_tunnel_protocols" GetSupportedTunnelProtocols {
+        protocol_offset: [UINT8],
+    }
+    /// Since SE 1.1.
+    0x00 ServerToClient "request_tunnel_response" RequestTunnelResponse {
+        tunnel_id: [UINT16],
+        tunnel_status: [ENUM8 => TunnelStatus],
+        maximum_incoming_transfer_size: [UINT16],
+    }
+    /// Since SE 1.1.
+    0x01 ServerToClient "transfer_data" ServerTransferData {
+        tunnel_id: [UINT16],
+        data: [rest],
+    }
+    /// Since SE 1.1.
+    0x02 ServerToClient "transfer_data_error" ServerTransferDataError {
+        tunnel_id: [UINT16],
+        transfer_data_status: [ENUM8 => TransferDataStatus],
+    }
+    /// Since SE 1.1.
+    0x03 ServerToClient "ack_transfer_data" ServerAckTransferData {
+        tunnel_id: [UINT16],
+        number_of_bytes_left: [UINT16],
+    }
+    /// Since SE 1.1.
+    0x04 ServerToClient "ready_data" ServerReadyData {
+        tunnel_id: [UINT16],
+        number_of_octets_left: [UINT16],
+    }
+    /// Since SE 1.2.
+    0x05 ServerToClient "supported_tunnel_protocols_response" SupportedTunnelProtocolsResponse {
+        protocol_list_complete: [BOOL],
+        protocol_count: [UINT8],
+        protocol_list: [rest],
+    }
+    /// Since SE 1.2.
+    0x06 ServerToClient "tunnel_closure_notification" TunnelClosureNotification {
+        tunnel_id: [UINT16],
+    }
+}
 
 /// The cluster table.
 pub const CLUSTER: ClusterDef<'static> = ClusterDef {

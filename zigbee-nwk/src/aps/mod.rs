@@ -10,11 +10,23 @@
 //! disagrees with the fields ([`EncodeError::Inconsistent`]). Hand cursor,
 //! no nom.
 
+pub mod binding;
 mod command;
+pub mod data_service;
+pub mod duplicate;
+pub mod fragmentation;
+pub mod group;
 
+pub use binding::{Binding, BindingDestination, BindingTable};
 pub use command::{
     ApsCommand, ApsCommandFrame, ApsStatus, KeyBytes, KeyDescriptor, KeyType, UpdateDeviceStatus,
 };
+pub use data_service::{
+    ApsConfig, ApsDataService, ApsError, ApsEvent, DataIndication, DataRequest, Destination,
+    FailReason, Received, RequestHandle, SendError, Transmit,
+};
+pub use duplicate::DuplicateTable;
+pub use group::{GroupTable, TableFull};
 
 use crate::cursor::{Reader, Writer};
 use crate::error::{DecodeError, EncodeError};

@@ -12,8 +12,15 @@
 //! disagrees with the fields ([`EncodeError::Inconsistent`]). Hand cursor,
 //! no nom.
 
+pub mod address_map;
 mod beacon;
+pub mod broadcast;
+mod build;
 mod command;
+pub mod indirect;
+pub mod neighbour;
+pub mod node;
+pub mod routing;
 
 pub use beacon::BeaconPayload;
 pub use command::{

@@ -11,6 +11,7 @@
 //! byte for byte. Hand cursor, no nom.
 
 mod descriptor;
+pub mod responder;
 
 pub use descriptor::{NeighborEntry, NodeDescriptor, RoutingEntry, SimpleDescriptor};
 

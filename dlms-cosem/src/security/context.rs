@@ -1,0 +1,315 @@
+//! One peer's security state in an association (IEC 62056-5-3 ed. 3
+//! clause 5.7, Green Book ed. 9 clause 9.2.7): the policy, both system
+//! titles, the global and dedicated keys, an outgoing invocation counter
+//! per key (each a [`CounterReservation`], so no IV is ever reused, even
+//! across power loss) and a receive replay window per key.
+//!
+//! [`SecurityContext::protect`] turns a plain xDLMS APDU into its glo- or
+//! ded- form, [`SecurityContext::protect_general`] into general-glo- or
+//! general-ded-ciphering; [`SecurityContext::unprotect`] takes any of those
+//! and checks, in order: the policy (suite and least protection), the
+//! replay window, the tag; only then is the counter recorded and the
+//! plaintext released. Every rejection is counted.
+
+use crate::apdu::{Apdu, KeyScope, ProtectedService, SecurityControl};
+use crate::axdr::{Decode, Writer, length_len};
+use crate::security::gcm::{decipher, encipher, work_len};
+use crate::security::{SecurityError, SecurityKey, SecurityPolicy, TAG_LEN};
+use dual_protocol_primitives::counter::{CounterError, CounterReservation, CounterStore};
+use dual_protocol_primitives::crypto::CryptoProvider;
+use dual_protocol_primitives::replay::ReplayWindow;
+
+/// Replay window size in 64-bit words (`64 * (WORDS - 1)` counters).
+pub const REPLAY_WORDS: usize = 2;
+
+/// A verified, decrypted APDU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received<'o> {
+    /// Which key protected it.
+    pub scope: KeyScope,
+    /// The security control byte received.
+    pub security_control: SecurityControl,
+    /// The sender's invocation counter.
+    pub invocation_counter: u32,
+    /// The plain xDLMS APDU.
+    pub plaintext: &'o [u8],
+}
+
+/// One key's outgoing counter and incoming replay window.
+#[derive(Debug, Clone)]
+struct KeyState {
+    key: SecurityKey,
+    send: CounterReservation,
+    recv: ReplayWindow<REPLAY_WORDS>,
+}
+
+/// The security state for one peer. Keys are zeroized on drop and never
+/// printed by `Debug`.
+#[derive(Debug, Clone)]
+pub struct SecurityContext {
+    policy: SecurityPolicy,
+    own_title: [u8; 8],
+    peer_title: Option<[u8; 8]>,
+    ak: SecurityKey,
+    global: KeyState,
+    dedicated: Option<KeyState>,
+    rejected: u32,
+}
+
+impl SecurityContext {
+    /// A context with the global unicast encryption key `ek`, the
+    /// authentication key `ak` and the outgoing counter `send` (resumed
+    /// from its persisted mark; its `max` should not exceed `u32::MAX`).
+    #[must_use]
+    pub fn new(
+        policy: SecurityPolicy,
+        own_system_title: [u8; 8],
+        ek: SecurityKey,
+        ak: SecurityKey,
+        send: CounterReservation,
+    ) -> Self {
+        Self {
+            policy,
+            own_title: own_system_title,
+            peer_title: None,
+            ak,
+            global: KeyState {
+                key: ek,
+                send,
+                recv: ReplayWindow::default(),
+            },
+            dedicated: None,
+            rejected: 0,
+        }
+    }
+
+    /// Sets the peer's system title (learnt from the AARQ's calling-AP-title
+    /// or the AARE's responding-AP-title).
+    pub fn set_peer_system_title(&mut self, title: [u8; 8]) {
+        self.peer_title = Some(title);
+    }
+
+    /// The peer's system title, once known.
+    #[must_use]
+    pub const fn peer_system_title(&self) -> Option<[u8; 8]> {
+        self.peer_title
+    }
+
+    /// Our system title.
+    #[must_use]
+    pub const fn own_system_title(&self) -> [u8; 8] {
+        self.own_title
+    }
+
+    /// The policy.
+    #[must_use]
+    pub const fn policy(&self) -> SecurityPolicy {
+        self.policy
+    }
+
+    /// Installs the association's dedicated key (from the InitiateRequest)
+    /// with its own outgoing counter and a fresh replay window.
+    pub fn set_dedicated_key(&mut self, key: SecurityKey, send: CounterReservation) {
+        self.dedicated = Some(KeyState {
+            key,
+            send,
+            recv: ReplayWindow::default(),
+        });
+    }
+
+    /// Forgets the dedicated key (at release).
+    pub fn clear_dedicated_key(&mut self) {
+        self.dedicated = None;
+    }
+
+    /// APDUs rejected so far (policy, replay, tag).
+    #[must_use]
+    pub const fn rejected(&self) -> u32 {
+        self.rejected
+    }
+
+    fn state(&mut self, scope: KeyScope) -> Result<&mut KeyState, SecurityError> {
+        match scope {
+            KeyScope::Global => Ok(&mut self.global),
+            KeyScope::Dedicated => self.dedicated.as_mut().ok_or(SecurityError::NoDedicatedKey),
+        }
+    }
+
+    fn next_counter<S: CounterStore>(
+        &mut self,
+        scope: KeyScope,
+        store: &mut S,
+    ) -> Result<u32, SecurityError> {
+        let ic = self.state(scope)?.send.next(store).map_err(|e| match e {
+            CounterError::Exhausted => SecurityError::CounterExhausted,
+            _ => SecurityError::CounterPersist,
+        })?;
+        u32::try_from(ic).map_err(|_| SecurityError::CounterExhausted)
+    }
+
+    /// Protects the plain xDLMS APDU `plain` as its glo- (global key) or
+    /// ded- (dedicated key) form under the policy's security control, with
+    /// the next invocation counter. Returns the bytes written to `out`.
+    ///
+    /// # Errors
+    /// [`SecurityError::NotProtected`] when the APDU has no glo-/ded- form,
+    /// [`SecurityError::NoDedicatedKey`], counter errors,
+    /// [`SecurityError::BufferTooSmall`].
+    pub fn protect<P: CryptoProvider, S: CounterStore>(
+        &mut self,
+        provider: &P,
+        store: &mut S,
+        scope: KeyScope,
+        plain: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SecurityError> {
+        let first = plain.first().copied().unwrap_or(0);
+        let service = ProtectedService::from_plain_tag(first)
+            .ok_or(SecurityError::NotProtected { tag: first })?;
+        self.protect_with_header(provider, store, scope, service.tag(scope), None, plain, out)
+    }
+
+    /// Protects any plain APDU as general-glo-ciphering (global key, tag
+    /// 219) or general-ded-ciphering (dedicated key, tag 220), carrying our
+    /// system title.
+    ///
+    /// # Errors
+    /// As [`SecurityContext::protect`].
+    pub fn protect_general<P: CryptoProvider, S: CounterStore>(
+        &mut self,
+        provider: &P,
+        store: &mut S,
+        scope: KeyScope,
+        plain: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SecurityError> {
+        let tag = if scope == KeyScope::Global { 219 } else { 220 };
+        let title = self.own_title;
+        self.protect_with_header(provider, store, scope, tag, Some(&title), plain, out)
+    }
+
+    #[allow(clippy::too_many_arguments)] // Private: the two public forms differ in tag and title.
+    fn protect_with_header<P: CryptoProvider, S: CounterStore>(
+        &mut self,
+        provider: &P,
+        store: &mut S,
+        scope: KeyScope,
+        tag: u8,
+        title: Option<&[u8; 8]>,
+        plain: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SecurityError> {
+        let sc = self.policy.security_control();
+        let payload_len = plain.len() + if sc.authenticated() { TAG_LEN } else { 0 };
+        let content_len = 5 + payload_len;
+        let header = 1 + title.map_or(0, |t| 1 + t.len()) + length_len(content_len) + 5;
+        let work = work_len(sc, self.state(scope)?.key.len(), plain.len());
+        if out.len() < header + work.max(payload_len) {
+            return Err(SecurityError::BufferTooSmall {
+                needed: header + work.max(payload_len),
+            });
+        }
+        let ic = self.next_counter(scope, store)?;
+        let (head, body) = out.split_at_mut(header);
+        let mut w = Writer::new(head);
+        let bts = |_| SecurityError::BufferTooSmall { needed: header };
+        w.u8(tag).map_err(bts)?;
+        if let Some(t) = title {
+            w.octet_string(t).map_err(bts)?;
+        }
+        w.length(content_len).map_err(bts)?;
+        w.u8(sc.0).map_err(bts)?;
+        w.put(&ic.to_be_bytes()).map_err(bts)?;
+        let own = self.own_title;
+        let ak = self.ak.clone();
+        let n = encipher(
+            provider,
+            &self.state(scope)?.key,
+            &ak,
+            sc,
+            &own,
+            ic,
+            plain,
+            body,
+        )?;
+        Ok(header + n)
+    }
+
+    /// Checks and opens a protected APDU (glo-, ded-, general-glo- or
+    /// general-ded-ciphering) into `out` (which needs the payload length,
+    /// plus 33 bytes for authenticated-only APDUs).
+    ///
+    /// # Errors
+    /// [`SecurityError::Decode`], [`SecurityError::NotProtected`],
+    /// [`SecurityError::SystemTitle`], the policy's errors
+    /// ([`SecurityError::Downgrade`], [`SecurityError::SuiteMismatch`],
+    /// [`SecurityError::Compressed`]), [`SecurityError::Replay`],
+    /// [`SecurityError::TagMismatch`], [`SecurityError::ServiceMismatch`].
+    pub fn unprotect<'o, P: CryptoProvider>(
+        &mut self,
+        provider: &P,
+        apdu: &[u8],
+        out: &'o mut [u8],
+    ) -> Result<Received<'o>, SecurityError> {
+        let r = self.unprotect_inner(provider, apdu, out);
+        if r.is_err() {
+            self.rejected = self.rejected.saturating_add(1);
+        }
+        r
+    }
+
+    fn unprotect_inner<'o, P: CryptoProvider>(
+        &mut self,
+        provider: &P,
+        apdu: &[u8],
+        out: &'o mut [u8],
+    ) -> Result<Received<'o>, SecurityError> {
+        let decoded = Apdu::decode(apdu)?;
+        let (scope, title, content, service) = match decoded {
+            Apdu::Ciphered(c) => (c.scope, &[][..], c.content, Some(c.service)),
+            Apdu::GeneralGloCiphering(g) => (KeyScope::Global, g.system_title, g.content, None),
+            Apdu::GeneralDedCiphering(g) => (KeyScope::Dedicated, g.system_title, g.content, None),
+            other => return Err(SecurityError::NotProtected { tag: other.tag() }),
+        };
+        let title: [u8; 8] = if title.is_empty() {
+            self.peer_title
+                .ok_or(SecurityError::SystemTitle { len: 0 })?
+        } else {
+            title
+                .try_into()
+                .map_err(|_| SecurityError::SystemTitle { len: title.len() })?
+        };
+        let sc = content.security_control;
+        self.policy.check(sc)?;
+        let ic = content.invocation_counter;
+        let ak = self.ak.clone();
+        let state = self.state(scope)?;
+        state.recv.check(u64::from(ic))?;
+        let plaintext = decipher(
+            provider,
+            &state.key,
+            &ak,
+            sc,
+            &title,
+            ic,
+            content.payload,
+            out,
+        )?;
+        if let Some(s) = service {
+            let found = plaintext.first().copied().unwrap_or(0);
+            if found != s.plain_tag() {
+                return Err(SecurityError::ServiceMismatch {
+                    expected: s.plain_tag(),
+                    found,
+                });
+            }
+        }
+        state.recv.update(u64::from(ic))?;
+        Ok(Received {
+            scope,
+            security_control: sc,
+            invocation_counter: ic,
+            plaintext,
+        })
+    }
+}

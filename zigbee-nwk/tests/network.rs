@@ -1,0 +1,691 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! A simulated HAN: a coordinator (the hub, a concentrator), two routers, two
+//! sleepy end devices (one the coordinator's child, one the router's, two
+//! hops from the hub) and an always-on end device, exchanging real encoded,
+//! NWK-secured MAC frames through an in-memory radio with seeded loss,
+//! duplication and reordering. APS data services run on top.
+
+use core::time::Duration;
+use dual_protocol_primitives::counter::CounterStore;
+use dual_protocol_primitives::eui64::Eui64;
+use dual_protocol_primitives::time::Instant;
+use dual_protocol_zigbee_nwk::aps::{
+    ApsConfig, ApsDataService, ApsEvent, DataRequest, Destination, GroupTable, Received,
+    RequestHandle,
+};
+use dual_protocol_zigbee_nwk::mac::{AssociationStatus, MacAddress};
+use dual_protocol_zigbee_nwk::nwk::node::{Node, NodeConfig, NodeError, NodeEvent, Role};
+use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, ZigbeeKey};
+use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Default)]
+struct Mem(u64);
+impl CounterStore for Mem {
+    type Error = ();
+    fn persist(&mut self, mark: u64) -> Result<(), ()> {
+        self.0 = mark;
+        Ok(())
+    }
+}
+
+type N = Node<Mem, 8, 8, 16, 16>;
+type Aps = ApsDataService<4, 2, 16, 1100>;
+
+const NWK_KEY: [u8; 16] = [
+    0x01, 0x03, 0x05, 0x07, 0x09, 0x0b, 0x0d, 0x0f, 0x00, 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c, 0x0d,
+];
+const XPAN: Eui64 = Eui64([0, 0x0d, 0x6f, 0, 0, 0, 0, 1]);
+const HUB: usize = 0;
+const ROUTER: usize = 1;
+const SLEEPY: usize = 2; // the hub's child
+const FAR: usize = 3; // the router's sleepy child: two hops from the hub
+const AWAKE: usize = 4; // the hub's rx-on child
+const ROUTER2: usize = 5; // a second router, in range of the hub and the first router
+
+struct Dev {
+    node: N,
+    aps: Aps,
+    groups: GroupTable<2>,
+    events: Vec<NodeEvent>,
+    aps_events: Vec<ApsEvent>,
+    /// (source, payload)
+    delivered: Vec<(ShortAddr, Vec<u8>)>,
+}
+
+fn keys() -> Keys {
+    Keys {
+        network: Some((0, ZigbeeKey::new(&NWK_KEY).unwrap())),
+        link: None,
+    }
+}
+
+fn dev(role: Role, n: u8, rng: &mut ChaCha8Rng) -> Dev {
+    let mut cfg = NodeConfig::new(
+        role,
+        Eui64([0, 0x0d, 0x6f, 0, 0, 0, 1, n]),
+        PanId(0x1a62),
+        XPAN,
+    );
+    cfg.poll_interval = Duration::from_millis(500);
+    cfg.link_status_period = Duration::from_secs(4);
+    if role == Role::Coordinator {
+        cfg.concentrator_interval = Some(Duration::from_secs(5));
+    }
+    let aps_cfg = ApsConfig {
+        ack_wait: Duration::from_secs(3),
+        max_retries: 5,
+        fragment_size: 48,
+        // Longer than every retry of a frame held for a sleepy device.
+        duplicate_timeout: Duration::from_secs(40),
+        ..ApsConfig::default()
+    };
+    Dev {
+        node: N::new(
+            cfg,
+            keys(),
+            OutgoingFrameCounter::resume(0, 64),
+            Mem(0),
+            rng,
+        ),
+        aps: Aps::new(aps_cfg, rng.next_u32() as u8),
+        groups: GroupTable::new(),
+        events: Vec::new(),
+        aps_events: Vec::new(),
+        delivered: Vec::new(),
+    }
+}
+
+struct Radio {
+    rng: ChaCha8Rng,
+    loss: u32,
+    dup: u32,
+    links: BTreeSet<(usize, usize)>,
+    /// (at ms, order, to, frame)
+    air: Vec<(u64, u64, usize, Vec<u8>)>,
+    order: u64,
+    sent: usize,
+    /// Last arrival time per (from, to): one link keeps its order (an
+    /// 802.15.4 MAC sends one frame at a time), frames from different
+    /// senders interleave freely.
+    last: BTreeMap<(usize, usize), u64>,
+}
+
+impl Radio {
+    fn hears(&self, a: usize, b: usize) -> bool {
+        self.links.contains(&(a.min(b), a.max(b)))
+    }
+
+    fn send(&mut self, now: u64, from: usize, n: usize, frame: &[u8]) {
+        self.sent += 1;
+        for to in 0..n {
+            if to == from || !self.hears(from, to) || self.rng.next_u32() % 100 < self.loss {
+                continue;
+            }
+            let copies = if self.rng.next_u32() % 100 < self.dup {
+                2
+            } else {
+                1
+            };
+            for _ in 0..copies {
+                self.order += 1;
+                let mut at = now + 1 + u64::from(self.rng.next_u32() % 15);
+                let last = self.last.entry((from, to)).or_default();
+                at = at.max(*last);
+                *last = at;
+                self.air.push((at, self.order, to, frame.to_vec()));
+            }
+        }
+    }
+}
+
+struct Han {
+    devs: Vec<Dev>,
+    radio: Radio,
+    now: u64,
+}
+
+impl Han {
+    fn new(seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let devs = vec![
+            dev(Role::Coordinator, 0, &mut rng),
+            dev(Role::Router, 1, &mut rng),
+            dev(
+                Role::EndDevice {
+                    rx_on_when_idle: false,
+                },
+                2,
+                &mut rng,
+            ),
+            dev(
+                Role::EndDevice {
+                    rx_on_when_idle: false,
+                },
+                3,
+                &mut rng,
+            ),
+            dev(
+                Role::EndDevice {
+                    rx_on_when_idle: true,
+                },
+                4,
+                &mut rng,
+            ),
+            dev(Role::Router, 5, &mut rng),
+        ];
+        let links = [
+            (HUB, ROUTER),
+            (HUB, SLEEPY),
+            (HUB, AWAKE),
+            (ROUTER, FAR),
+            (HUB, ROUTER2),
+            (ROUTER, ROUTER2),
+        ]
+        .into_iter()
+        .collect();
+        Han {
+            devs,
+            radio: Radio {
+                rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+                loss: 0,
+                dup: 0,
+                links,
+                air: Vec::new(),
+                order: 0,
+                sent: 0,
+                last: BTreeMap::new(),
+            },
+            now: 0,
+        }
+    }
+
+    fn t(&self) -> Instant {
+        Instant::from_millis(self.now)
+    }
+
+    fn short(&self, i: usize) -> ShortAddr {
+        self.devs[i].node.short()
+    }
+
+    fn step(&mut self) {
+        let now = self.t();
+        self.radio.air.sort_by_key(|e| (e.0, e.1));
+        let n = self
+            .radio
+            .air
+            .iter()
+            .take_while(|e| e.0 <= self.now)
+            .count();
+        let due: Vec<_> = self.radio.air.drain(..n).collect();
+        for (_, _, to, frame) in due {
+            let d = &mut self.devs[to];
+            let ind = match d.node.handle_input(now, &frame, 200) {
+                Ok(Some(ind)) => Some((ind.src, ind.payload.to_vec())),
+                _ => None,
+            };
+            if let Some((src, aps)) = ind
+                && let Ok(Received::Data(x)) = d.aps.handle_input(now, src, &aps, &d.groups)
+            {
+                d.delivered.push((src, x.payload.to_vec()));
+            }
+        }
+        let count = self.devs.len();
+        let mut buf = [0u8; 127];
+        for i in 0..count {
+            let d = &mut self.devs[i];
+            if d.node.poll_timeout().is_some_and(|t| t <= now) {
+                d.node.handle_timeout(now);
+            }
+            if d.aps.poll_timeout().is_some_and(|t| t <= now) {
+                d.aps.handle_timeout(now);
+            }
+            let mut aps_buf = [0u8; 127];
+            while let Some(tx) = d.aps.poll_transmit(now, &mut aps_buf) {
+                // The far end device sends a route record with its data to
+                // the concentrator (its parent relays it, adding itself).
+                if d.node.route_record_required(tx.dst) || (i == FAR && tx.dst == ShortAddr(0)) {
+                    let _ = d.node.send_route_record(now, tx.dst);
+                }
+                match d.node.send_data(now, tx.dst, &aps_buf[..tx.len]) {
+                    // Lost like a frame on the air: the APS retry covers it.
+                    Ok(()) | Err(NodeError::NoRoute { .. } | NodeError::Indirect(_)) => {}
+                    Err(e) => panic!("device {i}: {e}"),
+                }
+                while let Some(n) = d.node.poll_transmit(now, &mut buf) {
+                    self.radio.send(self.now, i, count, &buf[..n]);
+                }
+            }
+            while let Some(n) = d.node.poll_transmit(now, &mut buf) {
+                self.radio.send(self.now, i, count, &buf[..n]);
+            }
+            while let Some(e) = d.node.poll_event() {
+                d.events.push(e);
+            }
+            while let Some(e) = d.aps.poll_event() {
+                d.aps_events.push(e);
+            }
+        }
+        self.now += 5;
+    }
+
+    fn run_until(&mut self, ms: u64, mut done: impl FnMut(&Han) -> bool) -> bool {
+        let end = self.now + ms;
+        while self.now < end {
+            self.step();
+            if done(self) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Forms the network: router and end devices join (lossless air).
+    fn form(&mut self) {
+        let now = self.t();
+        self.devs[HUB].node.permit_joining(now, 60);
+        self.devs[HUB].node.start(now);
+        for i in [ROUTER, ROUTER2, SLEEPY, AWAKE] {
+            self.devs[i].node.start(now);
+            assert!(
+                self.run_until(5_000, |h| h.devs[i].node.is_joined()),
+                "device {i} joins the hub"
+            );
+        }
+        let now = self.t();
+        self.devs[ROUTER].node.permit_joining(now, 60);
+        self.devs[FAR].node.start(now);
+        assert!(self.run_until(5_000, |h| h.devs[FAR].node.is_joined()));
+        assert_eq!(self.devs[FAR].node.parent(), Some(self.short(ROUTER)));
+        assert_eq!(self.devs[SLEEPY].node.parent(), Some(ShortAddr(0)));
+        let shorts: BTreeSet<_> = (0..6).map(|i| self.short(i)).collect();
+        assert_eq!(shorts.len(), 6, "unique short addresses");
+    }
+}
+
+fn payload(rng: &mut ChaCha8Rng, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    rng.fill_bytes(&mut v);
+    v
+}
+
+fn req(dst: ShortAddr) -> DataRequest {
+    DataRequest {
+        dst: Destination::Unicast {
+            nwk: dst,
+            endpoint: 1,
+        },
+        profile: 0x0109,
+        cluster: 0x0702,
+        src_endpoint: 1,
+        ack: true,
+    }
+}
+
+#[test]
+fn network_forms_and_tables_fill() {
+    let mut han = Han::new(1);
+    han.form();
+    let hub = &han.devs[HUB];
+    assert!(
+        hub.events
+            .iter()
+            .filter(|e| matches!(e, NodeEvent::ChildJoined { .. }))
+            .count()
+            == 4
+    );
+    assert_eq!(hub.node.address_map().len(), 4, "four children");
+    assert!(
+        han.devs[FAR]
+            .events
+            .iter()
+            .any(|e| matches!(e, NodeEvent::Joined { .. }))
+    );
+    // Link status: the hub and the router learn each other's link costs.
+    han.run_until(9_000, |_| false);
+    let r = han.short(ROUTER);
+    let n = han.devs[HUB].node.neighbours().get(r).copied().unwrap();
+    assert!(
+        n.outgoing_cost > 0,
+        "outgoing cost from the router's link status"
+    );
+    // Many-to-one: the router has a route to the concentrator.
+    let route = han.devs[ROUTER]
+        .node
+        .routes()
+        .get(ShortAddr(0))
+        .copied()
+        .unwrap();
+    assert!(route.many_to_one);
+}
+
+/// Sends from `from` to `to` and returns the handle.
+fn send(han: &mut Han, from: usize, to: usize, data: &[u8]) -> RequestHandle {
+    let dst = han.short(to);
+    han.devs[from].aps.send(req(dst), data).unwrap()
+}
+
+fn outcome(han: &Han, from: usize, h: RequestHandle) -> Option<bool> {
+    han.devs[from].aps_events.iter().find_map(|e| match e {
+        ApsEvent::Confirmed(x) if *x == h => Some(true),
+        ApsEvent::Failed(x, _) if *x == h => Some(false),
+        _ => None,
+    })
+}
+
+fn exchange(seed: u64, loss: u32, dup: u32) -> (usize, usize) {
+    let mut han = Han::new(seed);
+    han.form();
+    han.radio.loss = loss;
+    han.radio.dup = dup;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // The far device speaks first: its route record teaches the hub the way.
+    let up = payload(&mut rng, 30);
+    let h_up = send(&mut han, FAR, HUB, &up);
+    assert!(han.run_until(30_000, |h| outcome(h, FAR, h_up).is_some()));
+    let mut plan = vec![
+        (HUB, SLEEPY, payload(&mut rng, 40)),
+        (HUB, FAR, payload(&mut rng, 1024)),
+        (HUB, AWAKE, payload(&mut rng, 200)),
+        (SLEEPY, HUB, payload(&mut rng, 20)),
+        (HUB, SLEEPY, payload(&mut rng, 300)),
+    ];
+    plan.push((FAR, HUB, up));
+    let mut handles = Vec::new();
+    for (from, to, data) in plan.iter().take(5) {
+        handles.push((*from, *to, send(&mut han, *from, *to, data), data.clone()));
+        han.run_until(50, |_| false);
+    }
+    han.run_until(120_000, |h| {
+        handles
+            .iter()
+            .all(|(f, _, x, _)| outcome(h, *f, *x).is_some())
+    });
+    let mut ok = 0;
+    for (from, to, h, data) in &handles {
+        let src = han.short(*from);
+        let times = han.devs[*to]
+            .delivered
+            .iter()
+            .filter(|(s, p)| *s == src && p == data)
+            .count();
+        let confirmed = outcome(&han, *from, *h).expect("every request is confirmed or failed");
+        assert!(times <= 1, "delivered at most once");
+        if confirmed {
+            assert_eq!(
+                times, 1,
+                "a confirmed request was delivered ({from} -> {to})"
+            );
+            ok += 1;
+        }
+    }
+    if loss == 0 {
+        // The hub reached the far device through a source route via the router.
+        let relays = han.devs[HUB]
+            .node
+            .source_routes()
+            .relays(han.short(FAR))
+            .unwrap();
+        assert_eq!(relays, &[han.short(ROUTER)]);
+        assert!(
+            han.devs[HUB]
+                .events
+                .iter()
+                .any(|e| matches!(e, NodeEvent::RouteRecord { relays: 1, .. }))
+        );
+    }
+    (ok, handles.len())
+}
+
+#[test]
+fn lossless_han_delivers_everything_including_1k_fragmented_two_hops() {
+    let (ok, n) = exchange(7, 0, 0);
+    assert_eq!(ok, n);
+}
+
+#[test]
+fn lossy_han_delivers_exactly_once_or_reports() {
+    let mut ok_total = 0;
+    let mut total = 0;
+    for seed in 20..24 {
+        let (ok, n) = exchange(seed, 5, 5);
+        ok_total += ok;
+        total += n;
+    }
+    assert!(ok_total * 10 >= total * 8, "{ok_total}/{total} confirmed");
+}
+
+#[test]
+fn permit_join_closed_refuses_association() {
+    let mut han = Han::new(3);
+    let now = han.t();
+    han.devs[HUB].node.start(now);
+    // Permit joining closed: the hub's beacon says so and nobody associates.
+    han.devs[SLEEPY].node.start(now);
+    assert!(!han.run_until(3_000, |h| h.devs[SLEEPY].node.is_joined()));
+    // Open for 2 s; the window closes with an event.
+    let now = han.t();
+    han.devs[HUB].node.permit_joining(now, 2);
+    assert!(han.devs[HUB].node.permit_joining_open(now));
+    han.run_until(2_100, |_| false);
+    assert!(han.devs[HUB].events.contains(&NodeEvent::PermitJoinClosed));
+    assert!(!han.devs[HUB].node.permit_joining_open(han.t()));
+}
+
+#[test]
+fn association_during_closed_window_is_refused_with_events() {
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut han = Han::new(4);
+    let now = han.t();
+    let hub = &mut han.devs[HUB].node;
+    hub.permit_joining(now, 60);
+    hub.start(now);
+    let mut d = dev(
+        Role::EndDevice {
+            rx_on_when_idle: false,
+        },
+        7,
+        &mut rng,
+    );
+    d.node.start(now);
+    let mut buf = [0u8; 127];
+    let k = d.node.poll_transmit(now, &mut buf).unwrap();
+    hub.handle_input(now, &buf[..k], 255).unwrap();
+    let k = hub.poll_transmit(now, &mut buf).unwrap();
+    d.node.handle_input(now, &buf[..k], 255).unwrap();
+    // The window closes between the beacon and the association request.
+    hub.permit_joining(now, 0);
+    let k = d.node.poll_transmit(now, &mut buf).unwrap();
+    hub.handle_input(now, &buf[..k], 255).unwrap();
+    assert!(matches!(
+        hub.poll_event(),
+        Some(NodeEvent::JoinRefused {
+            status: AssociationStatus::PanAccessDenied,
+            ..
+        })
+    ));
+    // The response waits at the hub until the device polls for it.
+    assert_eq!(hub.indirect().len(), 1);
+    d.node.send_data_request().unwrap();
+    let k = d.node.poll_transmit(now, &mut buf).unwrap();
+    hub.handle_input(now, &buf[..k], 255).unwrap();
+    let k = hub.poll_transmit(now, &mut buf).unwrap();
+    d.node.handle_input(now, &buf[..k], 255).unwrap();
+    assert_eq!(
+        d.node.poll_event(),
+        Some(NodeEvent::JoinFailed(AssociationStatus::PanAccessDenied))
+    );
+    assert!(!d.node.is_joined());
+}
+
+#[test]
+fn indirect_frame_expires_when_child_does_not_poll() {
+    let mut han = Han::new(5);
+    han.form();
+    // The sleepy child stops polling (its radio is off the air).
+    han.radio.links.remove(&(HUB, SLEEPY));
+    let dst = han.short(SLEEPY);
+    let now = han.t();
+    han.devs[HUB]
+        .node
+        .send_data(now, dst, b"\x00\x01\x06\x01\x09\x01\x01\x00held")
+        .unwrap();
+    assert_eq!(han.devs[HUB].node.indirect().len(), 1);
+    han.run_until(8_000, |_| false);
+    assert!(han.devs[HUB].events.iter().any(|e| matches!(
+        e,
+        NodeEvent::IndirectExpired { dst: MacAddress::Short(s) } if *s == dst
+    )));
+    assert!(han.devs[HUB].node.indirect().is_empty());
+}
+
+#[test]
+fn replayed_frame_is_dropped_with_an_event() {
+    let mut han = Han::new(6);
+    han.form();
+    // Capture one frame the awake child sends to the hub, then replay it.
+    let dst = ShortAddr(0);
+    let now = han.t();
+    han.devs[AWAKE]
+        .node
+        .send_data(now, dst, b"\x00\x01\x06\x01\x09\x01\x01\x00")
+        .unwrap();
+    let mut buf = [0u8; 127];
+    let n = han.devs[AWAKE].node.poll_transmit(now, &mut buf).unwrap();
+    let frame = buf[..n].to_vec();
+    assert!(
+        han.devs[HUB]
+            .node
+            .handle_input(now, &frame, 200)
+            .unwrap()
+            .is_some()
+    );
+    let e = han.devs[HUB]
+        .node
+        .handle_input(now, &frame, 200)
+        .unwrap_err();
+    assert!(matches!(e, NodeError::Security(_)), "{e:?}");
+    let mut ev = Vec::new();
+    while let Some(e) = han.devs[HUB].node.poll_event() {
+        ev.push(e);
+    }
+    assert!(
+        ev.iter()
+            .any(|x| matches!(x, NodeEvent::Dropped(NodeError::Security(_))))
+    );
+    // A tampered frame fails its MIC.
+    let mut bad = frame.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    assert!(matches!(
+        han.devs[HUB].node.handle_input(now, &bad, 200),
+        Err(NodeError::Security(_))
+    ));
+}
+
+#[test]
+fn child_table_full_refuses_with_capacity() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    // A hub whose neighbour table holds one device.
+    let cfg = NodeConfig::new(Role::Coordinator, Eui64([9; 8]), PanId(0x1a62), XPAN);
+    let mut hub: Node<Mem, 1, 4, 4, 4> = Node::new(
+        cfg,
+        keys(),
+        OutgoingFrameCounter::resume(0, 64),
+        Mem(0),
+        &mut rng,
+    );
+    let now = Instant::from_millis(0);
+    hub.permit_joining(now, 0xff);
+    hub.start(now);
+    let mut frames = Vec::new();
+    for n in 1..=2u8 {
+        let mut d = dev(
+            Role::EndDevice {
+                rx_on_when_idle: true,
+            },
+            n,
+            &mut rng,
+        );
+        d.node.start(now);
+        let mut buf = [0u8; 127];
+        let k = d.node.poll_transmit(now, &mut buf).unwrap();
+        let _ = hub.handle_input(now, &buf[..k], 255);
+        let k = hub.poll_transmit(now, &mut buf).unwrap();
+        let _ = d.node.handle_input(now, &buf[..k], 255);
+        let k = d.node.poll_transmit(now, &mut buf).unwrap();
+        frames.push(buf[..k].to_vec());
+    }
+    for f in &frames {
+        hub.handle_input(now, f, 255).unwrap();
+    }
+    let mut ev = Vec::new();
+    while let Some(e) = hub.poll_event() {
+        ev.push(e);
+    }
+    assert!(matches!(ev[0], NodeEvent::ChildJoined { .. }));
+    assert!(matches!(
+        ev[1],
+        NodeEvent::JoinRefused {
+            status: AssociationStatus::PanAtCapacity,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn route_discovery_finds_the_far_device_through_the_router() {
+    let mut han = Han::new(11);
+    han.form();
+    let far = han.short(FAR);
+    let now = han.t();
+    // No route record yet: the hub starts a discovery.
+    let aps = b"\x00\x01\x06\x01\x09\x01\x01\x00";
+    assert_eq!(
+        han.devs[HUB].node.send_data(now, far, aps),
+        Err(NodeError::NoRoute { dst: far })
+    );
+    // The router answers for its end device child.
+    assert!(han.run_until(2_000, |h| h.devs[HUB].events.contains(
+        &NodeEvent::RouteDiscovered {
+            dst: far,
+            next_hop: h.short(ROUTER)
+        }
+    )));
+    let now = han.t();
+    han.devs[HUB].node.send_data(now, far, aps).unwrap();
+    // Routed via the router, held there until the sleepy device polls.
+    assert!(han.run_until(3_000, |h| {
+        h.devs[FAR]
+            .delivered
+            .iter()
+            .any(|(s, p)| *s == ShortAddr(0) && p.is_empty())
+    }));
+}
+
+#[test]
+fn a_sleepy_child_leaves_and_its_parent_forgets_it() {
+    let mut han = Han::new(12);
+    han.form();
+    let short = han.short(SLEEPY);
+    let now = han.t();
+    han.devs[SLEEPY].node.leave(now, false, false).unwrap();
+    assert!(!han.devs[SLEEPY].node.is_joined());
+    han.run_until(200, |_| false);
+    assert!(
+        han.devs[HUB]
+            .events
+            .contains(&NodeEvent::ChildLeft { short })
+    );
+    assert!(han.devs[HUB].node.neighbours().get(short).is_none());
+    assert_eq!(
+        han.devs[SLEEPY].node.leave(now, false, false),
+        Err(NodeError::NotJoined)
+    );
+}
