@@ -11,6 +11,7 @@ extern crate std;
 mod cursor;
 mod macros;
 
+pub mod cbke;
 pub mod cluster;
 pub mod command;
 pub mod context;
