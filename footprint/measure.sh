@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 features=("$@")
 if [ ${#features[@]} -eq 0 ]; then
   features=(primitives crypto-aead crypto-p256)
-  for f in dlms-cosem zigbee-nwk zcl-se stub-aps grip digital-envelope; do
+  for f in dlms-cosem zigbee-nwk zcl-se zcl-se-cbke stub-aps grip digital-envelope; do
     # A layer joins once it has a probe module.
     if [ -f "src/${f//-/_}.rs" ]; then features+=("$f"); fi
   done

@@ -29,6 +29,8 @@ mod primitives;
 mod stub_aps;
 #[cfg(feature = "zcl-se")]
 mod zcl_se;
+#[cfg(feature = "zcl-se-cbke")]
+mod zcl_se_cbke;
 #[cfg(feature = "zigbee-nwk")]
 mod zigbee_nwk;
 
@@ -66,6 +68,10 @@ pub extern "C" fn _start() -> ! {
     #[cfg(feature = "zcl-se")]
     {
         acc ^= zcl_se::probe(input);
+    }
+    #[cfg(feature = "zcl-se-cbke")]
+    {
+        acc ^= zcl_se_cbke::probe(input);
     }
     #[cfg(feature = "stub-aps")]
     {
