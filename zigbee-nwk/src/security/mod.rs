@@ -21,7 +21,10 @@ pub mod ccm_star;
 pub mod frame;
 pub mod frame_counter;
 pub mod install_code;
+pub mod joiner;
+pub mod key_store;
 pub mod mmo;
+pub mod trust_centre;
 
 pub use ccm_star::ZigbeeKey;
 pub use frame::{
