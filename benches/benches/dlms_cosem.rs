@@ -17,6 +17,15 @@
 //!   HDLC frames with noise between them (stray flags included), beside
 //!   memcpy of 64 KiB.
 //!
+//! Security (suite 0, AES-128-GCM, 12-byte tag; same run):
+//!
+//! * the Green Book glo-get-request (32 bytes): `SecurityContext::unprotect`
+//!   (decode, policy, replay window, tag check, decrypt; a fresh context per
+//!   iteration, its setup not timed) and the bare `gcm::decipher`, beside a
+//!   bare AES-128-GCM open (copy + open) of the same ciphertext, AAD and tag;
+//! * a 200-byte get-response: `protect` (counter, header, seal) and
+//!   `unprotect`, beside the bare seal floor and a bare open of the same bytes.
+//!
 //! "decode" validates the whole APDU (every tag, length and the nesting
 //! limit) and returns borrowed views; "decode+walk" also iterates every
 //! row and value. Decoding allocates nothing (`dlms-cosem/tests/alloc_free.rs`
@@ -32,8 +41,16 @@ use dual_protocol_dlms_cosem::apdu::{
     DataNotification, GetDataResult, GetResponse, InvokeIdAndPriority, LongInvokeIdAndPriority,
     NotificationDateTime,
 };
+use dual_protocol_dlms_cosem::apdu::{KeyScope, SecurityControl};
 use dual_protocol_dlms_cosem::hdlc::{HdlcDeframer, HdlcFrame, fcs16};
+use dual_protocol_dlms_cosem::security::gcm::decipher;
+use dual_protocol_dlms_cosem::security::{
+    SecurityContext, SecurityKey, SecurityPolicy, SecuritySuite, iv,
+};
 use dual_protocol_dlms_cosem::{Apdu, CosemDateTime, Data, Decode, Encode, Sequence};
+use dual_protocol_primitives::counter::{CounterReservation, VolatileStore};
+use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+use dual_protocol_primitives::crypto::{Aead, CryptoProvider};
 use std::hint::black_box;
 
 fn profile_100() -> Vec<u8> {
@@ -269,6 +286,127 @@ fn bench_framing(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = floors::config();
-    targets = bench, bench_framing
+    targets = bench, bench_framing, bench_security
 }
 criterion_main!(benches);
+
+const GB_EK: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const GB_AK: [u8; 16] = [
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+];
+const GB_TITLE: [u8; 8] = [0x4d, 0x4d, 0x4d, 0, 0, 0xbc, 0x61, 0x4e];
+
+fn gb_context(own: [u8; 8], next_ic: u64) -> SecurityContext<RustCrypto> {
+    let mut c = SecurityContext::new(
+        RustCrypto,
+        SecurityPolicy::authenticated_encrypted(SecuritySuite::Suite0),
+        own,
+        &SecurityKey::new(&GB_EK).expect("key"),
+        SecurityKey::new(&GB_AK).expect("key"),
+        CounterReservation::resume(next_ic, 1 << 20, u64::from(u32::MAX)),
+    )
+    .expect("context");
+    c.set_peer_system_title(GB_TITLE);
+    c
+}
+
+/// Bare AES-128-GCM open of `ct ‖ tag` with the DLMS IV and AAD: a copy
+/// into the work buffer and the open, nothing else.
+fn bare_open(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    payload: &[u8],
+    ic: u32,
+) {
+    let gcm = RustCrypto.aes_gcm(&GB_EK, 12).expect("gcm");
+    let mut aad = vec![0x30];
+    aad.extend_from_slice(&GB_AK);
+    let nonce = iv(&GB_TITLE, ic);
+    let (ct, tag) = payload.split_at(payload.len() - 12);
+    let mut buf = vec![0u8; ct.len()];
+    g.bench_function(
+        format!("floor/aes128-gcm12-open/{name}/{}B", ct.len()),
+        |b| {
+            b.iter(|| {
+                buf.copy_from_slice(black_box(ct));
+                gcm.open_in_place_detached(&nonce, &aad, &mut buf, tag)
+                    .expect("opens");
+            })
+        },
+    );
+}
+
+fn bench_security(c: &mut Criterion) {
+    let mut g = c.benchmark_group("dlms_cosem_security");
+    let glo = unhex("c81e3001234567411312ff935a47566827c467bc7d825c3be4a77c3fcc056b6b");
+    let meter = || gb_context(*b"METER001", 0);
+    let mut out = [0u8; 64];
+    assert_eq!(
+        meter().unprotect(&glo, &mut out).expect("vector").plaintext,
+        &unhex("c0010000080000010000ff0200")[..]
+    );
+    g.throughput(Throughput::Bytes(glo.len() as u64));
+    g.bench_function(format!("unprotect/glo-get-request/{}B", glo.len()), |b| {
+        b.iter_batched_ref(
+            meter,
+            |m| {
+                m.unprotect(black_box(&glo), &mut out)
+                    .map(|r| r.plaintext.len())
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    let ek = SecurityKey::new(&GB_EK).expect("key");
+    let ak = SecurityKey::new(&GB_AK).expect("key");
+    g.bench_function(format!("decipher/glo-get-request/{}B", glo.len()), |b| {
+        b.iter(|| {
+            decipher(
+                &RustCrypto,
+                &ek,
+                &ak,
+                SecurityControl(0x30),
+                &GB_TITLE,
+                0x0123_4567,
+                black_box(&glo[7..]),
+                &mut out,
+            )
+            .map(<[u8]>::len)
+        })
+    });
+    bare_open(&mut g, "glo-get-request", &glo[7..], 0x0123_4567);
+
+    // A 200-byte get-response.
+    let mut plain = vec![0xc4, 0x01, 0xc1, 0x00, 0x09, 0x81, 0xc1];
+    plain.extend((0..193u8).map(|i| i.wrapping_mul(7)));
+    let mut client = gb_context(GB_TITLE, 1);
+    let mut store = VolatileStore::default();
+    let mut wire = vec![0u8; 300];
+    g.throughput(Throughput::Bytes(plain.len() as u64));
+    g.bench_function(format!("protect/get-response/{}B", plain.len()), |b| {
+        b.iter(|| client.protect(&mut store, KeyScope::Global, black_box(&plain), &mut wire))
+    });
+    floors::aes128_gcm_seal(&mut g, plain.len(), 12);
+    let mut sender = gb_context(GB_TITLE, 9);
+    let n = sender
+        .protect(
+            &mut VolatileStore::default(),
+            KeyScope::Global,
+            &plain,
+            &mut wire,
+        )
+        .expect("protects");
+    let frame = wire[..n].to_vec();
+    let mut out = vec![0u8; 300];
+    g.bench_function(format!("unprotect/get-response/{}B", plain.len()), |b| {
+        b.iter_batched_ref(
+            meter,
+            |m| {
+                m.unprotect(black_box(&frame), &mut out)
+                    .map(|r| r.plaintext.len())
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    bare_open(&mut g, "get-response", &frame[n - plain.len() - 12..], 9);
+    g.finish();
+}

@@ -63,14 +63,16 @@ fn gb_key(s: &str) -> SecurityKey {
 
 /// A context with the Green Book keys; `own` is its system title, the peer
 /// is the Green Book client title.
-fn gb_context(policy: SecurityPolicy, own: [u8; 8], next_ic: u64) -> SecurityContext {
+fn gb_context(policy: SecurityPolicy, own: [u8; 8], next_ic: u64) -> SecurityContext<RustCrypto> {
     let mut c = SecurityContext::new(
+        RustCrypto,
         policy,
         own,
-        gb_key(GB_EK),
+        &gb_key(GB_EK),
         gb_key(GB_AK),
         CounterReservation::resume(next_ic, 16, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     c.set_peer_system_title(title(GB_TITLE));
     c
 }
@@ -126,7 +128,7 @@ fn glo_get_request_both_directions() {
     // The meter opens the client's APDU.
     let mut meter = gb_context(auth_enc(), title("4d4d4d0000000099"), 0);
     let mut out = [0u8; 64];
-    let r = meter.unprotect(&RustCrypto, &bytes, &mut out).unwrap();
+    let r = meter.unprotect(&bytes, &mut out).unwrap();
     assert_eq!(r.plaintext, &plain[..]);
     assert_eq!(r.invocation_counter, 0x0123_4567);
     assert_eq!(r.scope, KeyScope::Global);
@@ -136,7 +138,7 @@ fn glo_get_request_both_directions() {
     let mut store = VolatileStore::default();
     let mut wire = [0u8; 64];
     let n = client
-        .protect(&RustCrypto, &mut store, KeyScope::Global, &plain, &mut wire)
+        .protect(&mut store, KeyScope::Global, &plain, &mut wire)
         .unwrap();
     assert_eq!(&wire[..n], &bytes[..]);
     assert!(
@@ -145,7 +147,7 @@ fn glo_get_request_both_directions() {
     );
     // The next APDU uses the next counter.
     let n2 = client
-        .protect(&RustCrypto, &mut store, KeyScope::Global, &plain, &mut wire)
+        .protect(&mut store, KeyScope::Global, &plain, &mut wire)
         .unwrap();
     assert_eq!(n2, n);
     assert_eq!(&wire[3..7], &0x0123_4568u32.to_be_bytes());
@@ -163,16 +165,12 @@ fn glo_get_request_encryption_only() {
     let mut meter = gb_context(policy, title("4d4d4d0000000099"), 0);
     let mut out = [0u8; 64];
     assert_eq!(
-        meter
-            .unprotect(&RustCrypto, &bytes, &mut out)
-            .unwrap()
-            .plaintext,
+        meter.unprotect(&bytes, &mut out).unwrap().plaintext,
         &plain[..]
     );
     let mut client = gb_context(policy, title(GB_TITLE), 0x0123_4567);
     let n = client
         .protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -183,7 +181,7 @@ fn glo_get_request_encryption_only() {
     // The policy of the usual association refuses it: a downgrade.
     let mut strict = gb_context(auth_enc(), title("4d4d4d0000000099"), 0);
     assert_eq!(
-        strict.unprotect(&RustCrypto, &bytes, &mut out),
+        strict.unprotect(&bytes, &mut out),
         Err(SecurityError::Downgrade {
             received: 0x20,
             required: 0x30
@@ -198,7 +196,7 @@ fn glo_initiate_request_holds_the_dedicated_key() {
     let (initiate, v5) = vector(5);
     let mut meter = gb_context(auth_enc(), title("4d4d4d0000000099"), 0);
     let mut out = [0u8; 64];
-    let r = meter.unprotect(&RustCrypto, &bytes, &mut out).unwrap();
+    let r = meter.unprotect(&bytes, &mut out).unwrap();
     assert_eq!(r.plaintext, &initiate[..]);
     let dk = hex(v5["expect"]["dedicated_key"].as_str().unwrap());
     assert_eq!(&r.plaintext[3..19], &dk[..]);
@@ -216,22 +214,17 @@ fn dedicated_key_apdus_use_their_own_counter() {
     let mut out = [0u8; 64];
     // No dedicated key yet: refused on both sides.
     assert_eq!(
-        client.protect(
-            &RustCrypto,
-            &mut store,
-            KeyScope::Dedicated,
-            &plain,
-            &mut wire
-        ),
+        client.protect(&mut store, KeyScope::Dedicated, &plain, &mut wire),
         Err(SecurityError::NoDedicatedKey)
     );
-    client.set_dedicated_key(
-        SecurityKey::new(&dk).unwrap(),
-        CounterReservation::resume(0, 4, u64::from(u32::MAX)),
-    );
+    client
+        .set_dedicated_key(
+            &SecurityKey::new(&dk).unwrap(),
+            CounterReservation::resume(0, 4, u64::from(u32::MAX)),
+        )
+        .unwrap();
     let n = client
         .protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Dedicated,
             &plain,
@@ -245,21 +238,23 @@ fn dedicated_key_apdus_use_their_own_counter() {
         "the dedicated key's own counter"
     );
     assert_eq!(
-        meter.unprotect(&RustCrypto, &wire[..n], &mut out),
+        meter.unprotect(&wire[..n], &mut out),
         Err(SecurityError::NoDedicatedKey)
     );
-    meter.set_dedicated_key(
-        SecurityKey::new(&dk).unwrap(),
-        CounterReservation::resume(0, 4, u64::from(u32::MAX)),
-    );
-    let r = meter.unprotect(&RustCrypto, &wire[..n], &mut out).unwrap();
+    meter
+        .set_dedicated_key(
+            &SecurityKey::new(&dk).unwrap(),
+            CounterReservation::resume(0, 4, u64::from(u32::MAX)),
+        )
+        .unwrap();
+    let r = meter.unprotect(&wire[..n], &mut out).unwrap();
     assert_eq!((r.scope, r.plaintext), (KeyScope::Dedicated, &plain[..]));
     // A ded- APDU is not accepted under the global key and vice versa: the
     // same counter is still fresh for the global window, but the tag fails.
     let mut forged = wire[..n].to_vec();
     forged[0] = 0xc8;
     assert_eq!(
-        meter.unprotect(&RustCrypto, &forged, &mut out),
+        meter.unprotect(&forged, &mut out),
         Err(SecurityError::TagMismatch)
     );
 }
@@ -344,14 +339,16 @@ fn general_glo_ciphering_udp_push() {
     let plain = hex(e["plaintext"].as_str().unwrap());
     // The head end knows no peer title: the container's own is used.
     let mut head_end = SecurityContext::new(
+        RustCrypto,
         auth_enc(),
         title("0000000000000001"),
-        key(&v, "ek"),
+        &key(&v, "ek"),
         key(&v, "ak"),
         CounterReservation::resume(0, 16, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     let mut out = [0u8; 128];
-    let r = head_end.unprotect(&RustCrypto, &bytes, &mut out).unwrap();
+    let r = head_end.unprotect(&bytes, &mut out).unwrap();
     assert_eq!(r.plaintext, &plain[..]);
     assert_eq!(
         u64::from(r.invocation_counter),
@@ -359,16 +356,17 @@ fn general_glo_ciphering_udp_push() {
     );
     // The meter side re-creates the exact push.
     let mut meter = SecurityContext::new(
+        RustCrypto,
         auth_enc(),
         st,
-        key(&v, "ek"),
+        &key(&v, "ek"),
         key(&v, "ak"),
         CounterReservation::resume(485, 16, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     let mut wire = [0u8; 128];
     let n = meter
         .protect_general(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -378,7 +376,7 @@ fn general_glo_ciphering_udp_push() {
     assert_eq!(&wire[..n], &bytes[..]);
     // Replayed: refused as a duplicate, counted.
     assert_eq!(
-        head_end.unprotect(&RustCrypto, &bytes, &mut out),
+        head_end.unprotect(&bytes, &mut out),
         Err(SecurityError::Replay(ReplayError::Duplicate { seq: 485 }))
     );
     assert_eq!(head_end.rejected(), 1);
@@ -388,15 +386,17 @@ fn general_glo_ciphering_udp_push() {
 fn general_glo_ciphering_without_title_needs_a_known_peer() {
     let (bytes, _) = vector(48);
     let mut c = SecurityContext::new(
+        RustCrypto,
         auth_enc(),
         title("0000000000000001"),
-        gb_key(GB_EK),
+        &gb_key(GB_EK),
         gb_key(GB_AK),
         CounterReservation::resume(0, 16, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     let mut out = [0u8; 64];
     assert_eq!(
-        c.unprotect(&RustCrypto, &bytes, &mut out),
+        c.unprotect(&bytes, &mut out),
         Err(SecurityError::SystemTitle { len: 0 })
     );
 }
@@ -412,14 +412,16 @@ fn kaifa_push_suite1_encryption_only() {
         encrypted: true,
     };
     let mut c = SecurityContext::new(
+        RustCrypto,
         policy,
         title("0000000000000001"),
-        key(&v, "ek"),
+        &key(&v, "ek"),
         key(&v, "ek"),
         CounterReservation::resume(0, 16, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     let mut out = [0u8; 512];
-    let r = c.unprotect(&RustCrypto, &bytes, &mut out).unwrap();
+    let r = c.unprotect(&bytes, &mut out).unwrap();
     assert_eq!(r.plaintext, &plain[..]);
     assert_eq!(
         u64::from(r.invocation_counter),
@@ -427,18 +429,20 @@ fn kaifa_push_suite1_encryption_only() {
     );
     // Under a suite-0 policy the same push is a suite mismatch.
     let mut s0 = SecurityContext::new(
+        RustCrypto,
         SecurityPolicy {
             suite: SecuritySuite::Suite0,
             authenticated: false,
             encrypted: true,
         },
         title("0000000000000001"),
-        key(&v, "ek"),
+        &key(&v, "ek"),
         key(&v, "ek"),
         CounterReservation::resume(0, 16, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     assert_eq!(
-        s0.unprotect(&RustCrypto, &bytes, &mut out),
+        s0.unprotect(&bytes, &mut out),
         Err(SecurityError::SuiteMismatch {
             expected: 0,
             received: 1
@@ -454,7 +458,7 @@ fn every_bit_flip_of_an_authenticated_apdu_is_rejected() {
         t[bit / 8] ^= 1 << (bit % 8);
         let mut meter = gb_context(auth_enc(), title("4d4d4d0000000099"), 0);
         let mut out = [0u8; 64];
-        let r = meter.unprotect(&RustCrypto, &t, &mut out);
+        let r = meter.unprotect(&t, &mut out);
         assert!(r.is_err(), "bit {bit} accepted");
         // Flips in the counter, ciphertext or tag are tag failures.
         if bit / 8 >= 3 {
@@ -503,11 +507,7 @@ fn every_bit_flip_of_an_authenticated_apdu_is_rejected() {
     ] {
         let mut t = bytes.clone();
         t[2] = sc;
-        assert_eq!(
-            meter.unprotect(&RustCrypto, &t, &mut out),
-            Err(err),
-            "sc {sc:02x}"
-        );
+        assert_eq!(meter.unprotect(&t, &mut out), Err(err), "sc {sc:02x}");
     }
 }
 
@@ -517,20 +517,38 @@ fn wrong_keys_are_rejected() {
     let mut out = [0u8; 64];
     for (ek, ak) in [(GB_AK, GB_AK), (GB_EK, GB_EK)] {
         let mut m = SecurityContext::new(
+            RustCrypto,
             auth_enc(),
             title("4d4d4d0000000099"),
-            gb_key(ek),
+            &gb_key(ek),
             gb_key(ak),
             CounterReservation::resume(0, 1, 10),
-        );
+        )
+        .unwrap();
         m.set_peer_system_title(title(GB_TITLE));
         assert_eq!(
-            m.unprotect(&RustCrypto, &bytes, &mut out),
+            m.unprotect(&bytes, &mut out),
             Err(SecurityError::TagMismatch)
         );
     }
-    // A suite-0 APDU needs a 16-byte key.
+    // Keys are 16 or 32 bytes, and must be the suite's length.
     assert!(SecurityKey::new(&[0u8; 15]).is_err());
+    let suite2 = SecurityPolicy::authenticated_encrypted(SecuritySuite::Suite2);
+    let r = SecurityContext::new(
+        RustCrypto,
+        suite2,
+        title(GB_TITLE),
+        &gb_key(GB_EK),
+        gb_key(GB_AK),
+        CounterReservation::resume(0, 1, 10),
+    );
+    assert!(matches!(r, Err(SecurityError::Crypto(_))));
+    let k32 = SecurityKey::new(&[7u8; 32]).unwrap();
+    let mut c = gb_context(auth_enc(), title(GB_TITLE), 0);
+    assert!(matches!(
+        c.set_dedicated_key(&k32, CounterReservation::resume(0, 1, 10)),
+        Err(SecurityError::Crypto(_))
+    ));
 }
 
 #[test]
@@ -545,7 +563,6 @@ fn authenticated_only_is_verified_and_not_encrypted() {
     let mut wire = [0u8; 64];
     let n = client
         .protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -557,10 +574,7 @@ fn authenticated_only_is_verified_and_not_encrypted() {
     let mut meter = gb_context(policy, title("4d4d4d0000000099"), 0);
     let mut out = [0u8; 64];
     assert_eq!(
-        meter
-            .unprotect(&RustCrypto, &wire[..n], &mut out)
-            .unwrap()
-            .plaintext,
+        meter.unprotect(&wire[..n], &mut out).unwrap().plaintext,
         &plain[..]
     );
     for bit in 24..n * 8 {
@@ -568,7 +582,7 @@ fn authenticated_only_is_verified_and_not_encrypted() {
         t[bit / 8] ^= 1 << (bit % 8);
         let mut m = gb_context(policy, title("4d4d4d0000000099"), 0);
         assert_eq!(
-            m.unprotect(&RustCrypto, &t, &mut out),
+            m.unprotect(&t, &mut out),
             Err(SecurityError::TagMismatch),
             "bit {bit}"
         );
@@ -576,7 +590,7 @@ fn authenticated_only_is_verified_and_not_encrypted() {
     // An auth+enc policy refuses authenticated-only.
     let mut strict = gb_context(auth_enc(), title("4d4d4d0000000099"), 0);
     assert_eq!(
-        strict.unprotect(&RustCrypto, &wire[..n], &mut out),
+        strict.unprotect(&wire[..n], &mut out),
         Err(SecurityError::Downgrade {
             received: 0x10,
             required: 0x30
@@ -593,26 +607,22 @@ fn replay_window_rejects_old_and_duplicate_counters() {
     for _ in 0..200 {
         let mut w = [0u8; 64];
         let n = client
-            .protect(&RustCrypto, &mut store, KeyScope::Global, &plain, &mut w)
+            .protect(&mut store, KeyScope::Global, &plain, &mut w)
             .unwrap();
         frames.push(w[..n].to_vec());
     }
     let mut meter = gb_context(auth_enc(), title("4d4d4d0000000099"), 0);
     let mut out = [0u8; 64];
     // Out of order within the window is fine.
-    meter
-        .unprotect(&RustCrypto, &frames[100], &mut out)
-        .unwrap();
-    meter.unprotect(&RustCrypto, &frames[99], &mut out).unwrap();
-    meter
-        .unprotect(&RustCrypto, &frames[199], &mut out)
-        .unwrap();
+    meter.unprotect(&frames[100], &mut out).unwrap();
+    meter.unprotect(&frames[99], &mut out).unwrap();
+    meter.unprotect(&frames[199], &mut out).unwrap();
     assert_eq!(
-        meter.unprotect(&RustCrypto, &frames[199], &mut out),
+        meter.unprotect(&frames[199], &mut out),
         Err(SecurityError::Replay(ReplayError::Duplicate { seq: 1199 }))
     );
     assert!(matches!(
-        meter.unprotect(&RustCrypto, &frames[0], &mut out),
+        meter.unprotect(&frames[0], &mut out),
         Err(SecurityError::Replay(ReplayError::TooOld { seq: 1000, .. }))
     ));
     // A forged frame with a fresh counter does not move the window.
@@ -620,12 +630,10 @@ fn replay_window_rejects_old_and_duplicate_counters() {
     let last = forged.len() - 1;
     forged[last] ^= 1;
     assert_eq!(
-        meter.unprotect(&RustCrypto, &forged, &mut out),
+        meter.unprotect(&forged, &mut out),
         Err(SecurityError::TagMismatch)
     );
-    meter
-        .unprotect(&RustCrypto, &frames[150], &mut out)
-        .unwrap();
+    meter.unprotect(&frames[150], &mut out).unwrap();
     assert_eq!(meter.rejected(), 3);
 }
 
@@ -634,14 +642,15 @@ fn counters_exhaust_and_store_failures_stop_sending() {
     let plain = hex("c0010000080000010000ff0200");
     let mut w = [0u8; 64];
     let mut c = SecurityContext::new(
+        RustCrypto,
         auth_enc(),
         title(GB_TITLE),
-        gb_key(GB_EK),
+        &gb_key(GB_EK),
         gb_key(GB_AK),
         CounterReservation::resume(u64::from(u32::MAX), 1, u64::from(u32::MAX)),
-    );
+    )
+    .unwrap();
     c.protect(
-        &RustCrypto,
         &mut VolatileStore::default(),
         KeyScope::Global,
         &plain,
@@ -650,7 +659,6 @@ fn counters_exhaust_and_store_failures_stop_sending() {
     .unwrap();
     assert_eq!(
         c.protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -662,7 +670,6 @@ fn counters_exhaust_and_store_failures_stop_sending() {
     let mut c2 = gb_context(auth_enc(), title(GB_TITLE), u64::from(u32::MAX) + 1);
     assert_eq!(
         c2.protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -679,14 +686,13 @@ fn counters_exhaust_and_store_failures_stop_sending() {
     }
     let mut c3 = gb_context(auth_enc(), title(GB_TITLE), 0);
     assert_eq!(
-        c3.protect(&RustCrypto, &mut Failing, KeyScope::Global, &plain, &mut w),
+        c3.protect(&mut Failing, KeyScope::Global, &plain, &mut w),
         Err(SecurityError::CounterPersist)
     );
     // Too small an output buffer: no counter is spent.
     let mut c4 = gb_context(auth_enc(), title(GB_TITLE), 5);
     assert_eq!(
         c4.protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -696,7 +702,6 @@ fn counters_exhaust_and_store_failures_stop_sending() {
     );
     let n = c4
         .protect(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &plain,
@@ -712,15 +717,15 @@ fn unprotected_and_unknown_apdus_are_refused() {
     let mut out = [0u8; 64];
     let plain = hex("c0010000080000010000ff0200");
     assert_eq!(
-        meter.unprotect(&RustCrypto, &plain, &mut out),
+        meter.unprotect(&plain, &mut out),
         Err(SecurityError::NotProtected { tag: 0xc0 })
     );
     assert!(matches!(
-        meter.unprotect(&RustCrypto, &[0xc8, 0x03, 0x30, 0, 0], &mut out),
+        meter.unprotect(&[0xc8, 0x03, 0x30, 0, 0], &mut out),
         Err(SecurityError::Decode(_))
     ));
     assert!(matches!(
-        meter.unprotect(&RustCrypto, &[], &mut out),
+        meter.unprotect(&[], &mut out),
         Err(SecurityError::Decode(_))
     ));
     // A glo-get-request that holds a set-request.
@@ -728,7 +733,6 @@ fn unprotected_and_unknown_apdus_are_refused() {
     let mut w = [0u8; 64];
     let n = client
         .protect_general(
-            &RustCrypto,
             &mut VolatileStore::default(),
             KeyScope::Global,
             &hex("c1010000"),
@@ -740,7 +744,7 @@ fn unprotected_and_unknown_apdus_are_refused() {
     let mut g = vec![0xc8];
     g.extend_from_slice(&w[10..n]);
     assert_eq!(
-        meter.unprotect(&RustCrypto, &g, &mut out),
+        meter.unprotect(&g, &mut out),
         Err(SecurityError::ServiceMismatch {
             expected: 0xc0,
             found: 0xc1

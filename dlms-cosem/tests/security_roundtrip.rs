@@ -28,24 +28,31 @@ fn suite() -> impl Strategy<Value = SecuritySuite> {
     ]
 }
 
-fn pair(policy: SecurityPolicy, seed: u8, ic: u64) -> (SecurityContext, SecurityContext) {
+fn pair(
+    policy: SecurityPolicy,
+    seed: u8,
+    ic: u64,
+) -> (SecurityContext<RustCrypto>, SecurityContext<RustCrypto>) {
     let n = policy.suite.key_len();
     let ek = SecurityKey::new(&vec![seed; n]).unwrap();
     let ak = SecurityKey::new(&vec![seed ^ 0x5a; n]).unwrap();
     let dk = SecurityKey::new(&vec![seed ^ 0xa5; n]).unwrap();
     let mk = |own: [u8; 8], peer: [u8; 8]| {
         let mut c = SecurityContext::new(
+            RustCrypto,
             policy,
             own,
-            ek.clone(),
+            &ek.clone(),
             ak.clone(),
             CounterReservation::resume(ic, 8, u64::from(u32::MAX)),
-        );
+        )
+        .unwrap();
         c.set_peer_system_title(peer);
         c.set_dedicated_key(
-            dk.clone(),
+            &dk.clone(),
             CounterReservation::resume(ic, 8, u64::from(u32::MAX)),
-        );
+        )
+        .unwrap();
         c
     };
     let a = *b"CLIENT01";
@@ -74,9 +81,9 @@ proptest! {
         let mut wire = vec![0u8; plain.len() + 64];
         let mut store = VolatileStore::default();
         let n = if general {
-            client.protect_general(&RustCrypto, &mut store, scope, &plain, &mut wire).unwrap()
+            client.protect_general(&mut store, scope, &plain, &mut wire).unwrap()
         } else {
-            client.protect(&RustCrypto, &mut store, scope, &plain, &mut wire).unwrap()
+            client.protect(&mut store, scope, &plain, &mut wire).unwrap()
         };
         let wire = &wire[..n];
         if !general {
@@ -84,7 +91,7 @@ proptest! {
         }
         let mut out = vec![0u8; plain.len() + 64];
         {
-            let r = server.unprotect(&RustCrypto, wire, &mut out).unwrap();
+            let r = server.unprotect(wire, &mut out).unwrap();
             prop_assert_eq!(r.plaintext, &plain[..]);
             prop_assert_eq!(u64::from(r.invocation_counter), ic);
             prop_assert_eq!(r.scope, scope);
@@ -94,8 +101,8 @@ proptest! {
             let bit = flip.index(n * 8);
             let mut t = wire.to_vec();
             t[bit / 8] ^= 1 << (bit % 8);
-            prop_assert!(fresh.unprotect(&RustCrypto, &t, &mut out).is_err(), "bit {} accepted", bit);
+            prop_assert!(fresh.unprotect(&t, &mut out).is_err(), "bit {} accepted", bit);
         }
-        prop_assert!(server.unprotect(&RustCrypto, wire, &mut out).is_err(), "replay accepted");
+        prop_assert!(server.unprotect(wire, &mut out).is_err(), "replay accepted");
     }
 }

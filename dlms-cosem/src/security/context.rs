@@ -13,8 +13,9 @@
 
 use crate::apdu::{Apdu, KeyScope, ProtectedService, SecurityControl};
 use crate::axdr::{Decode, Writer, length_len};
-use crate::security::gcm::{decipher, encipher, work_len};
+use crate::security::gcm::{decipher_with, encipher_with, work_len};
 use crate::security::{SecurityError, SecurityKey, SecurityPolicy, TAG_LEN};
+use core::fmt;
 use dual_protocol_primitives::counter::{CounterError, CounterReservation, CounterStore};
 use dual_protocol_primitives::crypto::CryptoProvider;
 use dual_protocol_primitives::replay::ReplayWindow;
@@ -35,52 +36,89 @@ pub struct Received<'o> {
     pub plaintext: &'o [u8],
 }
 
-/// One key's outgoing counter and incoming replay window.
-#[derive(Debug, Clone)]
-struct KeyState {
-    key: SecurityKey,
+/// One key's AES-GCM object (keyed once), outgoing counter and incoming
+/// replay window.
+struct KeyState<G> {
+    gcm: G,
     send: CounterReservation,
     recv: ReplayWindow<REPLAY_WORDS>,
 }
 
-/// The security state for one peer. Keys are zeroized on drop and never
-/// printed by `Debug`.
-#[derive(Debug, Clone)]
-pub struct SecurityContext {
+/// The security state for one peer, on the crypto provider `P`: the
+/// encryption keys are held as `P`'s keyed AES-GCM objects (one key
+/// schedule per key, not per APDU), the authentication key as a
+/// [`SecurityKey`] (zeroized on drop). `Debug` prints no key material.
+pub struct SecurityContext<P: CryptoProvider> {
+    provider: P,
     policy: SecurityPolicy,
     own_title: [u8; 8],
     peer_title: Option<[u8; 8]>,
     ak: SecurityKey,
-    global: KeyState,
-    dedicated: Option<KeyState>,
+    global: KeyState<P::Gcm>,
+    dedicated: Option<KeyState<P::Gcm>>,
     rejected: u32,
 }
 
-impl SecurityContext {
+impl<P: CryptoProvider> fmt::Debug for SecurityContext<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityContext")
+            .field("policy", &self.policy)
+            .field("own_title", &self.own_title)
+            .field("peer_title", &self.peer_title)
+            .field("dedicated_key", &self.dedicated.is_some())
+            .field("rejected", &self.rejected)
+            .finish_non_exhaustive()
+    }
+}
+
+fn keyed<P: CryptoProvider>(
+    provider: &P,
+    suite: crate::security::SecuritySuite,
+    key: &SecurityKey,
+) -> Result<P::Gcm, SecurityError> {
+    if key.len() != suite.key_len() {
+        return Err(SecurityError::Crypto(
+            dual_protocol_primitives::crypto::CryptoError::InvalidKey,
+        ));
+    }
+    Ok(provider.aes_gcm(key.expose(), TAG_LEN)?)
+}
+
+impl<P: CryptoProvider> SecurityContext<P> {
     /// A context with the global unicast encryption key `ek`, the
     /// authentication key `ak` and the outgoing counter `send` (resumed
-    /// from its persisted mark; its `max` should not exceed `u32::MAX`).
-    #[must_use]
+    /// from its persisted mark; counters past `u32::MAX` are refused).
+    ///
+    /// # Errors
+    /// [`SecurityError::Crypto`] when a key's length is not the suite's.
     pub fn new(
+        provider: P,
         policy: SecurityPolicy,
         own_system_title: [u8; 8],
-        ek: SecurityKey,
+        ek: &SecurityKey,
         ak: SecurityKey,
         send: CounterReservation,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, SecurityError> {
+        let gcm = keyed(&provider, policy.suite, ek)?;
+        if ak.len() != policy.suite.key_len() {
+            return Err(SecurityError::Crypto(
+                dual_protocol_primitives::crypto::CryptoError::InvalidKey,
+            ));
+        }
+        Ok(Self {
+            provider,
             policy,
             own_title: own_system_title,
             peer_title: None,
             ak,
             global: KeyState {
-                key: ek,
+                gcm,
                 send,
                 recv: ReplayWindow::default(),
             },
             dedicated: None,
             rejected: 0,
-        }
+        })
     }
 
     /// Sets the peer's system title (learnt from the AARQ's calling-AP-title
@@ -109,12 +147,21 @@ impl SecurityContext {
 
     /// Installs the association's dedicated key (from the InitiateRequest)
     /// with its own outgoing counter and a fresh replay window.
-    pub fn set_dedicated_key(&mut self, key: SecurityKey, send: CounterReservation) {
+    ///
+    /// # Errors
+    /// [`SecurityError::Crypto`] when the key's length is not the suite's.
+    pub fn set_dedicated_key(
+        &mut self,
+        key: &SecurityKey,
+        send: CounterReservation,
+    ) -> Result<(), SecurityError> {
+        let gcm = keyed(&self.provider, self.policy.suite, key)?;
         self.dedicated = Some(KeyState {
-            key,
+            gcm,
             send,
             recv: ReplayWindow::default(),
         });
+        Ok(())
     }
 
     /// Forgets the dedicated key (at release).
@@ -128,7 +175,7 @@ impl SecurityContext {
         self.rejected
     }
 
-    fn state(&mut self, scope: KeyScope) -> Result<&mut KeyState, SecurityError> {
+    fn state(&mut self, scope: KeyScope) -> Result<&mut KeyState<P::Gcm>, SecurityError> {
         match scope {
             KeyScope::Global => Ok(&mut self.global),
             KeyScope::Dedicated => self.dedicated.as_mut().ok_or(SecurityError::NoDedicatedKey),
@@ -155,9 +202,8 @@ impl SecurityContext {
     /// [`SecurityError::NotProtected`] when the APDU has no glo-/ded- form,
     /// [`SecurityError::NoDedicatedKey`], counter errors,
     /// [`SecurityError::BufferTooSmall`].
-    pub fn protect<P: CryptoProvider, S: CounterStore>(
+    pub fn protect<S: CounterStore>(
         &mut self,
-        provider: &P,
         store: &mut S,
         scope: KeyScope,
         plain: &[u8],
@@ -166,7 +212,7 @@ impl SecurityContext {
         let first = plain.first().copied().unwrap_or(0);
         let service = ProtectedService::from_plain_tag(first)
             .ok_or(SecurityError::NotProtected { tag: first })?;
-        self.protect_with_header(provider, store, scope, service.tag(scope), None, plain, out)
+        self.protect_with_header(store, scope, service.tag(scope), None, plain, out)
     }
 
     /// Protects any plain APDU as general-glo-ciphering (global key, tag
@@ -175,9 +221,8 @@ impl SecurityContext {
     ///
     /// # Errors
     /// As [`SecurityContext::protect`].
-    pub fn protect_general<P: CryptoProvider, S: CounterStore>(
+    pub fn protect_general<S: CounterStore>(
         &mut self,
-        provider: &P,
         store: &mut S,
         scope: KeyScope,
         plain: &[u8],
@@ -185,13 +230,12 @@ impl SecurityContext {
     ) -> Result<usize, SecurityError> {
         let tag = if scope == KeyScope::Global { 219 } else { 220 };
         let title = self.own_title;
-        self.protect_with_header(provider, store, scope, tag, Some(&title), plain, out)
+        self.protect_with_header(store, scope, tag, Some(&title), plain, out)
     }
 
     #[allow(clippy::too_many_arguments)] // Private: the two public forms differ in tag and title.
-    fn protect_with_header<P: CryptoProvider, S: CounterStore>(
+    fn protect_with_header<S: CounterStore>(
         &mut self,
-        provider: &P,
         store: &mut S,
         scope: KeyScope,
         tag: u8,
@@ -203,7 +247,7 @@ impl SecurityContext {
         let payload_len = plain.len() + if sc.authenticated() { TAG_LEN } else { 0 };
         let content_len = 5 + payload_len;
         let header = 1 + title.map_or(0, |t| 1 + t.len()) + length_len(content_len) + 5;
-        let work = work_len(sc, self.state(scope)?.key.len(), plain.len());
+        let work = work_len(sc, self.ak.len(), plain.len());
         if out.len() < header + work.max(payload_len) {
             return Err(SecurityError::BufferTooSmall {
                 needed: header + work.max(payload_len),
@@ -221,17 +265,17 @@ impl SecurityContext {
         w.u8(sc.0).map_err(bts)?;
         w.put(&ic.to_be_bytes()).map_err(bts)?;
         let own = self.own_title;
-        let ak = self.ak.clone();
-        let n = encipher(
-            provider,
-            &self.state(scope)?.key,
-            &ak,
-            sc,
-            &own,
-            ic,
-            plain,
-            body,
-        )?;
+        let gcm = match scope {
+            KeyScope::Global => &self.global.gcm,
+            KeyScope::Dedicated => {
+                &self
+                    .dedicated
+                    .as_ref()
+                    .ok_or(SecurityError::NoDedicatedKey)?
+                    .gcm
+            }
+        };
+        let n = encipher_with(gcm, &self.ak, sc, &own, ic, plain, body)?;
         Ok(header + n)
     }
 
@@ -245,22 +289,20 @@ impl SecurityContext {
     /// ([`SecurityError::Downgrade`], [`SecurityError::SuiteMismatch`],
     /// [`SecurityError::Compressed`]), [`SecurityError::Replay`],
     /// [`SecurityError::TagMismatch`], [`SecurityError::ServiceMismatch`].
-    pub fn unprotect<'o, P: CryptoProvider>(
+    pub fn unprotect<'o>(
         &mut self,
-        provider: &P,
         apdu: &[u8],
         out: &'o mut [u8],
     ) -> Result<Received<'o>, SecurityError> {
-        let r = self.unprotect_inner(provider, apdu, out);
+        let r = self.unprotect_inner(apdu, out);
         if r.is_err() {
             self.rejected = self.rejected.saturating_add(1);
         }
         r
     }
 
-    fn unprotect_inner<'o, P: CryptoProvider>(
+    fn unprotect_inner<'o>(
         &mut self,
-        provider: &P,
         apdu: &[u8],
         out: &'o mut [u8],
     ) -> Result<Received<'o>, SecurityError> {
@@ -282,19 +324,15 @@ impl SecurityContext {
         let sc = content.security_control;
         self.policy.check(sc)?;
         let ic = content.invocation_counter;
-        let ak = self.ak.clone();
-        let state = self.state(scope)?;
+        let state = match scope {
+            KeyScope::Global => &mut self.global,
+            KeyScope::Dedicated => self
+                .dedicated
+                .as_mut()
+                .ok_or(SecurityError::NoDedicatedKey)?,
+        };
         state.recv.check(u64::from(ic))?;
-        let plaintext = decipher(
-            provider,
-            &state.key,
-            &ak,
-            sc,
-            &title,
-            ic,
-            content.payload,
-            out,
-        )?;
+        let plaintext = decipher_with(&state.gcm, &self.ak, sc, &title, ic, content.payload, out)?;
         if let Some(s) = service {
             let found = plaintext.first().copied().unwrap_or(0);
             if found != s.plain_tag() {

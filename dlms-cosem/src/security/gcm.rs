@@ -106,6 +106,24 @@ pub fn encipher<P: CryptoProvider>(
     suite_of(sc, ek)?;
     need(out, work_len(sc, ek.len(), plain.len()))?;
     let gcm = provider.aes_gcm(ek.expose(), TAG_LEN)?;
+    encipher_with(&gcm, ak, sc, system_title, invocation_counter, plain, out)
+}
+
+/// [`encipher`] with an AES-GCM object keyed once (the context's hot path:
+/// no key schedule per APDU). The caller has checked the suite.
+///
+/// # Errors
+/// As [`encipher`].
+pub fn encipher_with<A: Aead>(
+    gcm: &A,
+    ak: &SecurityKey,
+    sc: SecurityControl,
+    system_title: &[u8; 8],
+    invocation_counter: u32,
+    plain: &[u8],
+    out: &mut [u8],
+) -> Result<usize, SecurityError> {
+    need(out, work_len(sc, ak.len(), plain.len()))?;
     let iv = iv(system_title, invocation_counter);
     let mut tag = [0u8; TAG_LEN];
     let n = plain.len();
@@ -172,6 +190,23 @@ pub fn decipher<'o, P: CryptoProvider>(
 ) -> Result<&'o [u8], SecurityError> {
     suite_of(sc, ek)?;
     let gcm = provider.aes_gcm(ek.expose(), TAG_LEN)?;
+    decipher_with(&gcm, ak, sc, system_title, invocation_counter, payload, out)
+}
+
+/// [`decipher`] with an AES-GCM object keyed once. The caller has checked
+/// the suite.
+///
+/// # Errors
+/// As [`decipher`].
+pub fn decipher_with<'o, A: Aead>(
+    gcm: &A,
+    ak: &SecurityKey,
+    sc: SecurityControl,
+    system_title: &[u8; 8],
+    invocation_counter: u32,
+    payload: &[u8],
+    out: &'o mut [u8],
+) -> Result<&'o [u8], SecurityError> {
     let iv = iv(system_title, invocation_counter);
     match (sc.authenticated(), sc.encrypted()) {
         (true, enc) => {
@@ -195,7 +230,7 @@ pub fn decipher<'o, P: CryptoProvider>(
                 Ok(aad.get(1 + ak.len()..).unwrap_or(&[]))
             }
         }
-        (false, true) => ctr(&gcm, &iv, payload, out),
+        (false, true) => ctr(gcm, &iv, payload, out),
         (false, false) => Err(SecurityError::Downgrade {
             received: sc.0,
             required: 0x10,
