@@ -20,4 +20,7 @@ pub mod types;
 pub mod zdo;
 
 pub use error::{DecodeError, EncodeError};
+/// The RNG traits the trust centre takes (`rand_core` 0.10), re-exported so
+/// callers use the same version.
+pub use rand_core;
 pub use types::{PanId, ShortAddr};

@@ -537,3 +537,111 @@ fn captured_transport_key_is_taken_by_the_joiner() {
     other.handle_aps(aps).unwrap();
     assert_eq!(other.network_key(), None);
 }
+
+/// A router (device 1, commissioned) reports a child's join with an APS
+/// Update Device secured with its own link key: an allow-listed child gets
+/// the network key, an unknown one is refused, a forged report is refused.
+#[test]
+fn update_device_from_a_router() {
+    use dual_protocol_zigbee_nwk::aps::{ApsCommand, UpdateDeviceStatus};
+    use dual_protocol_zigbee_nwk::security::KeyIdentifier;
+    use dual_protocol_zigbee_nwk::security::key_store::seal_command;
+    let (mut tc, js, mut flash) = commissioned(1);
+    drain_tc(&mut tc);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    tc.authorise_install_code(dev(6), &install_code(6)).unwrap();
+    let router_key = *js[0].link_key();
+    let report = |child: Eui64, status, fc: u32, key: &[u8; 16]| {
+        let cmd = ApsCommand::UpdateDevice {
+            device: child,
+            short: ShortAddr(0x2222),
+            status,
+        };
+        let mut f = [0u8; 80];
+        let n = seal_command(&cmd, KeyIdentifier::Data, key, dev(1), fc, 1, &mut f).unwrap();
+        f[..n].to_vec()
+    };
+    let join = UpdateDeviceStatus::StandardUnsecuredJoin;
+    tc.handle_aps(
+        dev(1),
+        &report(dev(6), join, 100, &router_key),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    let tk = tc.poll_transmit().unwrap();
+    assert_eq!(tk.dst, dev(6));
+    let mut child = Joiner::<4>::from_install_code(dev(6), &install_code(6)).unwrap();
+    child.handle_aps(&tk.frame).unwrap();
+    assert_eq!(child.network_key(), Some((&NWK_KEY, 0)));
+    assert_eq!(tc.device(dev(6)).unwrap().short, Some(0x2222));
+    // An unknown child through the same router.
+    tc.handle_aps(
+        dev(1),
+        &report(dev(8), join, 101, &router_key),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    assert!(tc.poll_transmit().is_none());
+    // A report under a key the router does not hold.
+    tc.handle_aps(
+        dev(1),
+        &report(dev(6), join, 102, &[9; 16]),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    assert!(tc.poll_transmit().is_none());
+    // Secured rejoin of a joined child: address noted, no key sent.
+    let rejoin = UpdateDeviceStatus::StandardSecuredRejoin;
+    tc.handle_aps(
+        dev(1),
+        &report(dev(6), rejoin, 103, &router_key),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    assert!(tc.poll_transmit().is_none());
+    // Device left.
+    let left = UpdateDeviceStatus::DeviceLeft;
+    tc.handle_aps(
+        dev(1),
+        &report(dev(6), left, 104, &router_key),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    assert!(!tc.device(dev(6)).unwrap().joined);
+    let ev = drain_tc(&mut tc);
+    assert_eq!(
+        ev,
+        [
+            TcEvent::Joined { eui: dev(6) },
+            TcEvent::Rejected {
+                eui: dev(8),
+                reason: RejectReason::NotAuthorised
+            },
+            TcEvent::Rejected {
+                eui: dev(1),
+                reason: RejectReason::Security(CommandError::Security(
+                    SecurityError::MicMismatch { offset: 27 }
+                ))
+            },
+            TcEvent::Left { eui: dev(6) },
+        ]
+    );
+    // Trust-centre rejoin of the child: the current network key again.
+    let tcr = UpdateDeviceStatus::StandardTrustCenterRejoin;
+    tc.handle_aps(
+        dev(1),
+        &report(dev(6), tcr, 105, &router_key),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    child
+        .handle_aps(&tc.poll_transmit().unwrap().frame)
+        .unwrap();
+    assert!(drain_tc(&mut tc).contains(&TcEvent::Joined { eui: dev(6) }));
+}

@@ -174,8 +174,8 @@ pub enum TcError {
 }
 
 /// A frame to send: the APS frame for `dst` (NWK-secure it with the
-/// network key and route it to the device, or to `via`, the parent
-/// router, when the device joined through one).
+/// network key and route it to the device; a device that joined through a
+/// router is reached through that parent, which relays the frame).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     /// The destination device.
@@ -608,7 +608,29 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
                     }
                     Ok(())
                 }
-                _ => Ok(()),
+                UpdateDeviceStatus::StandardSecuredRejoin => {
+                    // The device already holds the network key: only an
+                    // allow-listed, joined device is accepted; note its address.
+                    match self
+                        .devices
+                        .iter_mut()
+                        .find(|d| d.eui == device && d.joined)
+                    {
+                        Some(d) => d.short = Some(short.0),
+                        None => self.event(TcEvent::Rejected {
+                            eui: device,
+                            reason: RejectReason::NotAuthorised,
+                        }),
+                    }
+                    Ok(())
+                }
+                UpdateDeviceStatus::Unknown(_) => {
+                    self.event(TcEvent::Rejected {
+                        eui: src,
+                        reason: RejectReason::NotPermitted,
+                    });
+                    Ok(())
+                }
             },
             _ => {
                 self.event(TcEvent::Rejected {
