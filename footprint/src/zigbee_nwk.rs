@@ -5,7 +5,10 @@
 //! replay table of 4 entries) and secured again. The machines: one
 //! coordinator step (the input as a received MAC frame, a timer run, the
 //! frames it sends) and one APS data service step (the input as an APS
-//! frame, an acknowledged send, its transmission), all in stack memory.
+//! frame, an acknowledged send, its transmission), all in stack memory;
+//! and a trust-centre step (a join report, the input as an APS command from
+//! an allow-listed device, the secured Transport Key sent) with the joining
+//! device taking that Transport Key.
 
 use dual_protocol_zigbee_nwk::aps::{ApsBody, ApsFrame};
 use dual_protocol_zigbee_nwk::mac::{MacBody, MacContext, MacFrame};
@@ -13,7 +16,7 @@ use dual_protocol_zigbee_nwk::nwk::{BeaconPayload, NwkBody, NwkPdu};
 use dual_protocol_zigbee_nwk::zdo::ZdoFrame;
 
 pub fn probe(input: &[u8]) -> u32 {
-    let mut acc = machines(input);
+    let mut acc = machines(input) ^ trust_centre(input);
     let mut out = [0u8; 127];
     let ctx = MacContext {
         fcs: input.first().is_some_and(|b| b & 1 == 1),
@@ -168,4 +171,59 @@ fn machines(input: &[u8]) -> u32 {
     }
     aps.handle_timeout(now);
     acc ^ u32::from(aps.poll_timeout().is_some())
+}
+
+/// The trust centre and the joining device, heap-free: 2 devices, 2 queued frames.
+fn trust_centre(input: &[u8]) -> u32 {
+    use dual_protocol_primitives::counter::CounterStore;
+    use dual_protocol_primitives::eui64::Eui64;
+    use dual_protocol_zigbee_nwk::ShortAddr;
+    use dual_protocol_zigbee_nwk::rand_core::{TryCryptoRng, TryRng};
+    use dual_protocol_zigbee_nwk::security::joiner::Joiner;
+    use dual_protocol_zigbee_nwk::security::trust_centre::TrustCentre;
+
+    struct Flash(u64);
+    impl CounterStore for Flash {
+        type Error = ();
+        fn persist(&mut self, mark: u64) -> Result<(), ()> {
+            self.0 = mark;
+            Ok(())
+        }
+    }
+    struct Rng(u64);
+    impl TryRng for Rng {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(self.try_next_u64()? as u32)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1);
+            Ok(self.0)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for b in dst {
+                *b = self.try_next_u64()? as u8;
+            }
+            Ok(())
+        }
+    }
+    impl TryCryptoRng for Rng {}
+
+    let dev = Eui64([7; 8]);
+    let key = [input.first().copied().unwrap_or(0); 16];
+    let mut flash = Flash(0);
+    let mut tc = TrustCentre::<2, 2>::new(Eui64([1; 8]), [0x5a; 16]);
+    let mut acc = u32::from(tc.authorise(dev, key).is_ok());
+    let mut rng = Rng(input.len() as u64);
+    let _ = tc.handle_aps(dev, input, &mut rng, &mut flash);
+    acc ^= u32::from(tc.device_joined(dev, ShortAddr(7), &mut flash) == Ok(true)) << 1;
+    let mut joiner = Joiner::<1>::new(dev, key);
+    while let Some(o) = tc.poll_transmit() {
+        acc ^= o.frame.len() as u32;
+        let _ = joiner.handle_aps(&o.frame);
+    }
+    while tc.poll_event().is_some() {
+        acc = acc.rotate_left(1);
+    }
+    acc ^ joiner.network_key().map_or(0, |(k, s)| u32::from(k[0] ^ s)) ^ flash.0 as u32
 }
