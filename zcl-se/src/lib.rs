@@ -23,6 +23,7 @@ pub mod ota;
 #[cfg(feature = "alloc")]
 pub mod owned;
 pub mod status;
+pub mod tunnel;
 pub mod value;
 
 pub use cluster::{Access, AttributeDef, ClusterDef, CommandDef, FieldDef, FieldKind};
