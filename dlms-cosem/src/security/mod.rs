@@ -16,11 +16,13 @@
 //!   separately named decryption without tag verification, HLS-GMAC.
 //! - [`context`]: one peer's security state (keys, titles, counters,
 //!   replay windows) that protects and unprotects whole APDUs.
+//! - [`signing`]: general-signing with ECDSA P-256 (suite 1) or P-384 (suite 2).
 
 pub mod context;
 pub mod gcm;
 pub mod key;
 pub mod policy;
+pub mod signing;
 
 pub use context::{Received, SecurityContext};
 pub use gcm::{TAG_LEN, hls_gmac, hls_gmac_verify, iv};
@@ -108,6 +110,9 @@ pub enum SecurityError {
     /// The counter store failed to persist a reservation.
     #[error("invocation counter reservation could not be persisted")]
     CounterPersist,
+    /// A general-signing signature does not verify (or has the wrong length).
+    #[error("signature does not verify")]
+    BadSignature,
     /// The crypto provider refused (key or length).
     #[error("crypto: {0}")]
     Crypto(CryptoError),
