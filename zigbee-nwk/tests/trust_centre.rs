@@ -645,3 +645,105 @@ fn update_device_from_a_router() {
         .unwrap();
     assert!(drain_tc(&mut tc).contains(&TcEvent::Joined { eui: dev(6) }));
 }
+
+/// Commands a device may not send to the trust centre, and a full table
+/// and queue: refused with their reasons, nothing else changes.
+#[test]
+fn not_permitted_commands_and_full_tables() {
+    use dual_protocol_zigbee_nwk::aps::ApsCommand;
+    use dual_protocol_zigbee_nwk::security::KeyIdentifier;
+    use dual_protocol_zigbee_nwk::security::key_store::seal_command;
+    use dual_protocol_zigbee_nwk::security::trust_centre::TcError;
+    let (mut tc, js, mut flash) = commissioned(2);
+    drain_tc(&mut tc);
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    // An authenticated Remove Device from a device (only the TC sends it).
+    let cmd = ApsCommand::RemoveDevice { target: dev(2) };
+    let mut f = [0u8; 80];
+    let n = seal_command(
+        &cmd,
+        KeyIdentifier::Data,
+        js[0].link_key(),
+        dev(1),
+        500,
+        1,
+        &mut f,
+    )
+    .unwrap();
+    tc.handle_aps(dev(1), &f[..n], &mut rng, &mut flash)
+        .unwrap();
+    assert_eq!(
+        drain_tc(&mut tc),
+        [TcEvent::Rejected {
+            eui: dev(1),
+            reason: RejectReason::NotPermitted
+        }]
+    );
+    assert!(tc.device(dev(2)).is_some());
+    // A Verify Key from a device with no key update under way.
+    let hash = [0u8; 16];
+    let v = ApsCommand::VerifyKey {
+        key_type: dual_protocol_zigbee_nwk::aps::KeyType::TrustCenterLinkKey,
+        source: dev(2),
+        hash: &hash,
+    };
+    let n = dual_protocol_zigbee_nwk::security::key_store::plain_command(&v, 2, &mut f).unwrap();
+    tc.handle_aps(dev(2), &f[..n], &mut rng, &mut flash)
+        .unwrap();
+    assert_eq!(
+        drain_tc(&mut tc),
+        [TcEvent::Rejected {
+            eui: dev(2),
+            reason: RejectReason::NotPermitted
+        }]
+    );
+    // A table of 2 is full; a queue of 2 is full.
+    let mut small = TrustCentre::<2, 2>::new(TC, NWK_KEY);
+    small.authorise(dev(1), [1; 16]).unwrap();
+    small.authorise(dev(2), [2; 16]).unwrap();
+    assert_eq!(small.authorise(dev(3), [3; 16]), Err(TcError::TableFull));
+    small
+        .device_joined(dev(1), ShortAddr(1), &mut flash)
+        .unwrap();
+    small
+        .device_joined(dev(2), ShortAddr(2), &mut flash)
+        .unwrap();
+    assert_eq!(
+        small.device_joined(dev(1), ShortAddr(1), &mut flash),
+        Err(TcError::QueueFull)
+    );
+    assert_eq!(
+        small.switch_network_key(&mut flash),
+        Err(TcError::NoPendingKey)
+    );
+    assert_eq!(
+        small.decommission(dev(9), None, &mut flash),
+        Err(TcError::UnknownDevice)
+    );
+}
+
+/// The joining device restarted from its record keeps its keys and still
+/// refuses the trust centre's old frames.
+#[test]
+fn joiner_restart_keeps_keys_and_replay_state() {
+    let mut tc = TrustCentre::<8, 16>::new(TC, NWK_KEY);
+    let mut flash = Flash::default();
+    tc.authorise_install_code(dev(1), &install_code(1)).unwrap();
+    tc.device_joined(dev(1), ShortAddr(1), &mut flash).unwrap();
+    let tk = tc.poll_transmit().unwrap().frame;
+    let mut j = Joiner::<4>::from_install_code(dev(1), &install_code(1)).unwrap();
+    j.handle_aps(&tk).unwrap();
+    let mut j = Joiner::<4>::restore(j.record().clone(), j.counter().persisted_mark());
+    assert_eq!(j.network_key(), Some((&NWK_KEY, 0)));
+    j.handle_aps(&tk).unwrap();
+    assert!(matches!(
+        drain_j(&mut j)[..],
+        [JoinerEvent::Rejected {
+            reason: CommandError::Security(SecurityError::Replay(_))
+        }]
+    ));
+    // Key update after the restart still works.
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    update_link_key(&mut tc, &mut j, &mut rng, &mut flash);
+    assert!(drain_j(&mut j).contains(&JoinerEvent::LinkKeyVerified));
+}
