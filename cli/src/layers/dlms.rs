@@ -825,6 +825,121 @@ pub struct ApduCtx {
     /// writes it back from there.
     #[arg(long)]
     pub llc: bool,
+    /// Global encryption key (hex, 16 or 32 bytes): decipher glo-, ded-,
+    /// general-glo- and general-ded-ciphering APDUs and show `plaintext_hex`
+    /// and the decoded `plaintext`. A tag that does not verify is exit status 1.
+    #[arg(long, value_name = "HEX")]
+    pub ek: Option<String>,
+    /// Authentication key (hex); needed for authenticated APDUs unless
+    /// `--no-verify`.
+    #[arg(long, value_name = "HEX")]
+    pub ak: Option<String>,
+    /// The originator's system title (hex, 8 bytes) for glo-/ded- APDUs; a
+    /// general-* container's own title takes precedence.
+    #[arg(long, value_name = "HEX")]
+    pub system_title: Option<String>,
+    /// Dedicated key (hex) for ded- APDUs.
+    #[arg(long, value_name = "HEX")]
+    pub dedicated_key: Option<String>,
+    /// Decrypt without verifying the tag (HAN ports without the AK).
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+/// Deciphers a protected APDU with the keys given on the command line
+/// (suite from its security control byte), adding `plaintext_hex` and
+/// `plaintext` to its JSON.
+fn decipher_into(ctx: &ApduCtx, a: &Apdu<'_>, v: &mut Value) -> Result<(), CliError> {
+    use dual_protocol_dlms_cosem::security::SecurityKey;
+    use dual_protocol_dlms_cosem::security::gcm::{decipher, decrypt_unverified};
+    use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+    let Some(ek_hex) = &ctx.ek else { return Ok(()) };
+    let (scope, title, content) = match a {
+        Apdu::Ciphered(c) => (c.scope, &[][..], c.content),
+        Apdu::GeneralGloCiphering(g) => (KeyScope::Global, g.system_title, g.content),
+        Apdu::GeneralDedCiphering(g) => (KeyScope::Dedicated, g.system_title, g.content),
+        _ => return Ok(()),
+    };
+    let key = |h: &str, what: &str| {
+        SecurityKey::new(&parse_hex(h)?)
+            .map_err(|_| CliError::Usage(format!("{what} must be 16 or 32 bytes")))
+    };
+    let ek = match scope {
+        KeyScope::Global => key(ek_hex, "--ek")?,
+        KeyScope::Dedicated => key(
+            ctx.dedicated_key
+                .as_deref()
+                .ok_or_else(|| CliError::Usage("a ded- APDU needs --dedicated-key".into()))?,
+            "--dedicated-key",
+        )?,
+    };
+    let title: Vec<u8> = if title.is_empty() {
+        parse_hex(ctx.system_title.as_deref().ok_or_else(|| {
+            CliError::Usage("no system title in the APDU: give --system-title".into())
+        })?)?
+    } else {
+        title.to_vec()
+    };
+    let title: [u8; 8] = title
+        .try_into()
+        .map_err(|_| CliError::Usage("the system title must be 8 bytes".into()))?;
+    let sc = content.security_control;
+    let mut out = vec![0u8; content.payload.len() + 64];
+    let plain = if ctx.no_verify || !sc.authenticated() {
+        if sc.encrypted() {
+            decrypt_unverified(
+                &RustCrypto,
+                &ek,
+                sc,
+                &title,
+                content.invocation_counter,
+                content.payload,
+                &mut out,
+            )
+        } else {
+            // Authenticated only and not verified: the plaintext is the payload before the tag.
+            Ok(content
+                .payload
+                .get(..content.payload.len().saturating_sub(12))
+                .unwrap_or(&[]))
+        }
+    } else {
+        let ak = key(
+            ctx.ak.as_deref().ok_or_else(|| {
+                CliError::Usage("an authenticated APDU needs --ak (or --no-verify)".into())
+            })?,
+            "--ak",
+        )?;
+        decipher(
+            &RustCrypto,
+            &ek,
+            &ak,
+            sc,
+            &title,
+            content.invocation_counter,
+            content.payload,
+            &mut out,
+        )
+    }
+    .map_err(|e| match e {
+        dual_protocol_dlms_cosem::security::SecurityError::TagMismatch => {
+            CliError::Crypto(e.to_string())
+        }
+        e => bad(e.to_string()),
+    })?;
+    let decoded = decode_apdu(&ApduCtx::default(), plain).map_or_else(
+        |e| json!({ "error": e.to_string() }),
+        |mut v| v.pop().unwrap_or(Value::Null),
+    );
+    if let Value::Object(m) = v {
+        m.insert("plaintext_hex".into(), json!(to_hex(plain)));
+        m.insert("plaintext".into(), decoded);
+        m.insert(
+            "verified".into(),
+            json!(sc.authenticated() && !ctx.no_verify),
+        );
+    }
+    Ok(())
 }
 
 /// Decodes `dlms-apdu` frames, one JSON object each.
@@ -872,6 +987,7 @@ pub fn decode_apdu(ctx: &ApduCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> 
         bad(format!("at byte {off}: {}", e.kind))
     })?;
     let mut v = apdu_j(&a);
+    decipher_into(ctx, &a, &mut v)?;
     if let (Some(h), Value::Object(m)) = (llc, &mut v) {
         m.insert("llc".into(), json!(to_hex(h)));
     }
@@ -928,7 +1044,10 @@ mod tests {
 
     fn round_trip(h: &str, llc: bool) {
         let b = parse_hex(h).unwrap();
-        let ctx = ApduCtx { llc };
+        let ctx = ApduCtx {
+            llc,
+            ..Default::default()
+        };
         let v = decode_apdu(&ctx, &b).unwrap();
         let text = v[0].to_string();
         let back: Value = serde_json::from_str(&text).unwrap();
@@ -1342,7 +1461,13 @@ fn frame_payload(json: &Value, hex_key: &str, apdu_key: &str) -> R<Vec<u8>> {
         return Ok(<&[u8]>::f(h)?.to_vec());
     }
     let v = field(json, apdu_key)?;
-    encode_apdu(&ApduCtx { llc: true }, v)
+    encode_apdu(
+        &ApduCtx {
+            llc: true,
+            ..Default::default()
+        },
+        v,
+    )
 }
 
 // ---------------------------------------------------------------- HDLC --
