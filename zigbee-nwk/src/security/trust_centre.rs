@@ -26,6 +26,9 @@
 //! to persist it. [`TrustCentre::restore`] resumes from them: no device is
 //! re-commissioned, and the outgoing counter starts at the persisted mark,
 //! beyond any counter used before the restart.
+//! A record's `last_counter` changes with every accepted command: stored
+//! less often, frames accepted since the last store could be replayed once
+//! after a restart.
 
 use super::IncomingCounters;
 use super::KeyIdentifier;
