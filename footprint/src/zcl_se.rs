@@ -72,5 +72,27 @@ pub fn probe(input: &[u8]) -> u32 {
         GlobalCommand::ReportAttributes(List::Slice(&recs)),
     );
     let mut out = [0u8; 32];
-    acc ^ report.encode(&mut out).unwrap_or(0) as u32
+    acc ^= report.encode(&mut out).unwrap_or(0) as u32;
+    acc ^ tunnel_step(bytes)
+}
+
+/// A Tunneling server step: the input as a frame from a client, then the
+/// frame it answers with; and the OTA integrity check over the input.
+fn tunnel_step(frame: &[u8]) -> u32 {
+    use dual_protocol_primitives::time::Instant;
+    use dual_protocol_zcl_se::ota::integrity::verify_integrity;
+    use dual_protocol_zcl_se::tunnel::{Config, Server};
+    const PROTOCOLS: &[(u16, u8)] = &[(0xffff, 0), (0xffff, 6)];
+    let now = Instant::from_millis(1);
+    let mut s: Server<'static, 2, 128> = Server::new(Config::default(), PROTOCOLS, true, 0);
+    let mut acc = match s.handle_input(now, 1, frame) {
+        Ok(Some(r)) => r.data.len() as u32,
+        Ok(None) => 1,
+        Err(_) => 2,
+    };
+    let mut out = [0u8; 80];
+    if let Some(t) = s.poll_transmit(now, &mut out) {
+        acc ^= t.len as u32;
+    }
+    acc ^ u32::from(verify_integrity(&mut &frame[..]).is_ok())
 }
