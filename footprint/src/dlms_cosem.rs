@@ -2,9 +2,8 @@
 //! compact-array rows), read date-times, encode an APDU into a stack buffer;
 //! decode an ACSE APDU, deframe and decode HDLC frames (FCS checked),
 //! reassemble segments, encode a frame and run an HDLC link station step.
-//! With `crypto-aead` on too (the RustCrypto provider; the lead may prefer
-//! to let the `dlms-cosem` feature enable `dual-protocol-primitives/rustcrypto`),
-//! the suite-0 security context: unprotect the input, protect a request.
+//! And the suite-0 security context with the RustCrypto provider (the
+//! `dlms-cosem` feature enables it): unprotect the input, protect a request.
 
 use dual_protocol_dlms_cosem::acse::{AcseApdu, UserInformation};
 use dual_protocol_dlms_cosem::apdu::DataNotification;
@@ -99,7 +98,6 @@ fn walk(d: &Data<'_>) -> u32 {
 
 /// Suite 0 with the Green Book keys on the stack: open whatever protected
 /// APDU the input holds, then protect a get-request (counter, header, seal).
-#[cfg(feature = "crypto-aead")]
 fn secured(input: &[u8]) -> u32 {
     use dual_protocol_dlms_cosem::apdu::KeyScope;
     use dual_protocol_dlms_cosem::security::{
@@ -133,11 +131,6 @@ fn secured(input: &[u8]) -> u32 {
         acc ^= n as u32 ^ u32::from(out.get(n - 1).copied().unwrap_or(0));
     }
     acc
-}
-
-#[cfg(not(feature = "crypto-aead"))]
-fn secured(_: &[u8]) -> u32 {
-    0
 }
 
 pub fn probe(input: &[u8]) -> u32 {
