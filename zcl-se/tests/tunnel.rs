@@ -455,3 +455,77 @@ fn negative_inputs_are_errors_not_panics() {
     }
     let _ = TransferData::decode(&[1]).unwrap_err();
 }
+
+/// The client loses its state mid-transfer: the server's next TransferData
+/// is refused (NoSuchTunnel), the server closes the tunnel, and the
+/// restarted client opens a new one over which the transfer completes.
+#[test]
+fn client_restart_mid_transfer() {
+    let cfg = Config {
+        max_segment: 50,
+        retransmit_after: Duration::from_millis(100),
+        ..Config::default()
+    };
+    let mut s: S<'_> = Server::new(cfg, PROTOCOLS, true, 0);
+    let mut c: C = Client::new(cfg, 0);
+    let mut now = Instant::from_millis(0);
+    let down = profile(3072, 1);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 128];
+    let mut restarted = false;
+    let mut server_closed = false;
+    let mut opened = 0;
+    c.request_tunnel(now, SERVER, ProtocolId::DlmsCosem, 0xffff, true)
+        .unwrap();
+    for _ in 0..10_000 {
+        now += Duration::from_millis(50);
+        c.handle_timeout(now);
+        s.handle_timeout(now);
+        let mut to_s = Vec::new();
+        while let Some(t) = c.poll_transmit(now, &mut buf) {
+            to_s.push(buf[..t.len].to_vec());
+        }
+        for f in to_s {
+            let _ = s.handle_input(now, CLIENT, &f).unwrap();
+        }
+        let mut to_c = Vec::new();
+        while let Some(t) = s.poll_transmit(now, &mut buf) {
+            to_c.push(buf[..t.len].to_vec());
+        }
+        for f in to_c {
+            if let Some(r) = c.handle_input(now, SERVER, &f).unwrap() {
+                got.extend_from_slice(r.data);
+                c.release(r.tunnel_id, r.data.len() as u16).unwrap();
+            }
+        }
+        if !restarted && got.len() > 1000 {
+            restarted = true;
+            c = Client::new(cfg, 77);
+            got.clear();
+        }
+        while let Some(e) = s.poll_event() {
+            match e {
+                Event::Opened { tunnel_id, .. } => {
+                    opened += 1;
+                    s.send(tunnel_id, &down).unwrap();
+                }
+                Event::Closed {
+                    reason: CloseReason::PeerError(TransferDataStatus::NoSuchTunnel),
+                    ..
+                } => {
+                    server_closed = true;
+                    c.request_tunnel(now, SERVER, ProtocolId::DlmsCosem, 0xffff, true)
+                        .unwrap();
+                }
+                _ => {}
+            }
+        }
+        while c.poll_event().is_some() {}
+        if server_closed && got.len() == down.len() {
+            break;
+        }
+    }
+    assert!(server_closed);
+    assert_eq!(opened, 2);
+    assert_eq!(got, down);
+}
