@@ -246,3 +246,23 @@ fn duplicate_table_bounded_with_evictions() {
     );
     assert!(!d.is_duplicate(t(3_001), ShortAddr(1), 2), "expired");
 }
+
+#[test]
+fn indirect_frame_held_before_security_reports_where_to_secure() {
+    let mut q: IndirectQueue<2, 16> = IndirectQueue::new();
+    let child = MacAddress::Short(ShortAddr(0x1234));
+    let t = Instant::from_millis(0);
+    let d = Duration::from_secs(1);
+    assert_eq!(
+        q.push_unsecured(t, child, &[1, 2, 3], 3, d),
+        Err(IndirectError::TooLarge { len: 3, max: 3 })
+    );
+    q.push(t, child, &[9], d).unwrap();
+    q.push_unsecured(t, child, &[1, 2, 3, 4], 2, d).unwrap();
+    let mut buf = [0u8; 16];
+    let c = q.collect(t, &[child], &mut buf).unwrap();
+    assert_eq!((c.len, c.secure_at, c.more), (1, None, true));
+    let c = q.collect(t, &[child], &mut buf).unwrap();
+    assert_eq!((c.len, c.secure_at, c.more), (4, Some(2), false));
+    assert_eq!(&buf[..4], &[1, 2, 3, 4]);
+}

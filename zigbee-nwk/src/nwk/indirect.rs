@@ -8,6 +8,15 @@
 //!
 //! `N` frames of at most `MTU` bytes are held; a full queue refuses with
 //! [`IndirectError::Full`].
+//!
+//! A frame may be held *before* NWK security ([`IndirectQueue::push_unsecured`]):
+//! it is laid out as it will go on air (auxiliary header, room for the MIC)
+//! but its payload is plaintext and its frame counter a placeholder, and
+//! [`Collected::secure_at`] tells the caller to take a fresh outgoing frame
+//! counter and secure it when the child polls (ZigBee R22 §4.3.1.1: the
+//! counter is taken at transmission), so a frame the child hears from its
+//! parent meanwhile cannot make it a replay. No extra RAM: the held bytes
+//! are the same length either way.
 
 use crate::mac::MacAddress;
 use dual_protocol_primitives::time::Instant;
@@ -63,6 +72,9 @@ pub struct Collected {
     pub handle: IndirectHandle,
     /// More frames wait for the same child (set the frame pending bit).
     pub more: bool,
+    /// Held before NWK security: the NWK frame starts at this offset and
+    /// must be given a fresh frame counter and secured before transmission.
+    pub secure_at: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +82,7 @@ struct Held<const MTU: usize> {
     dst: MacAddress,
     expires: Instant,
     handle: IndirectHandle,
+    secure_at: Option<u8>,
     frame: Vec<u8, MTU>,
 }
 
@@ -105,6 +118,41 @@ impl<const N: usize, const MTU: usize> IndirectQueue<N, MTU> {
         frame: &[u8],
         persistence: core::time::Duration,
     ) -> Result<IndirectHandle, IndirectError> {
+        self.hold(now, dst, frame, None, persistence)
+    }
+
+    /// Holds `frame` for `dst` like [`push`](Self::push), its NWK frame
+    /// (from byte `nwk_at`) still to be secured when collected; see the
+    /// module documentation.
+    ///
+    /// # Errors
+    /// [`IndirectError`]; `TooLarge` also when `nwk_at` is past the frame.
+    pub fn push_unsecured(
+        &mut self,
+        now: Instant,
+        dst: MacAddress,
+        frame: &[u8],
+        nwk_at: usize,
+        persistence: core::time::Duration,
+    ) -> Result<IndirectHandle, IndirectError> {
+        let at = u8::try_from(nwk_at)
+            .ok()
+            .filter(|&a| usize::from(a) < frame.len())
+            .ok_or(IndirectError::TooLarge {
+                len: nwk_at,
+                max: frame.len(),
+            })?;
+        self.hold(now, dst, frame, Some(at), persistence)
+    }
+
+    fn hold(
+        &mut self,
+        now: Instant,
+        dst: MacAddress,
+        frame: &[u8],
+        secure_at: Option<u8>,
+        persistence: core::time::Duration,
+    ) -> Result<IndirectHandle, IndirectError> {
         let frame = Vec::from_slice(frame).map_err(|_| IndirectError::TooLarge {
             len: frame.len(),
             max: MTU,
@@ -115,6 +163,7 @@ impl<const N: usize, const MTU: usize> IndirectQueue<N, MTU> {
                 dst,
                 expires: now + persistence,
                 handle,
+                secure_at,
                 frame,
             })
             .map_err(|_| IndirectError::Full)?;
@@ -143,12 +192,13 @@ impl<const N: usize, const MTU: usize> IndirectQueue<N, MTU> {
         let h = self.held.get(i)?;
         let out = buf.get_mut(..h.frame.len())?;
         out.copy_from_slice(&h.frame);
-        let (len, handle) = (h.frame.len(), h.handle);
+        let (len, handle, secure_at) = (h.frame.len(), h.handle, h.secure_at);
         self.held.retain(|h| h.handle != handle);
         Some(Collected {
             len,
             handle,
             more: self.has_pending(addrs),
+            secure_at: secure_at.map(usize::from),
         })
     }
 

@@ -874,7 +874,10 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         hop: Hop,
     ) -> Result<(), NodeError> {
         let mut nwk = [0u8; MAX_FRAME];
-        let n = self.encode_nwk(&mut nwk, header, payload)?;
+        // A frame held for a sleepy child is secured when it is collected,
+        // so its frame counter is taken when it goes on air (§4.3.1.1).
+        let indirect = matches!(hop, Hop::Indirect(_));
+        let n = self.encode_nwk(&mut nwk, header, payload, !indirect)?;
         let nwk = nwk.get(..n).unwrap_or(&[]);
         let mut mac = [0u8; MAX_FRAME];
         let seq = self.next_mac_seq();
@@ -902,8 +905,19 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                 .map_or(self.cfg.indirect_persistence, |t| {
                     t.min(self.cfg.indirect_persistence)
                 });
-            self.indirect
-                .push(now, MacAddress::Short(child), mac, persistence)?;
+            let nwk_at = m.saturating_sub(n);
+            if self.keys.network.is_some() {
+                self.indirect.push_unsecured(
+                    now,
+                    MacAddress::Short(child),
+                    mac,
+                    nwk_at,
+                    persistence,
+                )?;
+            } else {
+                self.indirect
+                    .push(now, MacAddress::Short(child), mac, persistence)?;
+            }
             return Ok(());
         }
         if self.queue_tx(mac) {
@@ -913,11 +927,14 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         }
     }
 
+    /// Encodes a NWK frame; with a network key, secured when `secure`, else
+    /// laid out for [`Self::secure_held`] (plaintext, placeholder counter).
     fn encode_nwk(
         &mut self,
         buf: &mut [u8],
         header: NwkHeader<'_>,
         payload: &[u8],
+        secure: bool,
     ) -> Result<usize, NodeError> {
         let mut header = header;
         let Some((sequence, key)) = &self.keys.network else {
@@ -929,10 +946,13 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             };
             return Ok(NwkFrame { header, body }.encode(buf)?);
         };
-        let frame_counter = self
-            .counter
-            .next(&mut self.store)
-            .map_err(|_| NodeError::FrameCounter)?;
+        let frame_counter = if secure {
+            self.counter
+                .next(&mut self.store)
+                .map_err(|_| NodeError::FrameCounter)?
+        } else {
+            0
+        };
         header.frame_control.security = true;
         let aux = AuxHeader {
             level: 0,
@@ -956,11 +976,43 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             }),
         }
         .encode(buf)?;
-        let frame = buf
-            .get_mut(..n)
-            .ok_or(NodeError::Encode(EncodeError::BufferTooSmall { needed: n }))?;
-        secure_nwk(frame, &self.cfg.security, key)?;
+        if secure {
+            let frame = buf
+                .get_mut(..n)
+                .ok_or(NodeError::Encode(EncodeError::BufferTooSmall { needed: n }))?;
+            secure_nwk(frame, &self.cfg.security, key)?;
+        }
         Ok(n)
+    }
+
+    /// Secures a NWK frame held in the indirect queue as it is collected:
+    /// a fresh outgoing frame counter (persisted through the store before
+    /// use) and the active key sequence number go into its auxiliary
+    /// header, then the payload is encrypted in place (§4.3.1.1).
+    fn secure_held(&mut self, nwk: &mut [u8]) -> Result<(), NodeError> {
+        let Some((sequence, key)) = &self.keys.network else {
+            return Ok(());
+        };
+        let (_, h) = NwkHeader::decode(nwk)?;
+        let frame_counter = self
+            .counter
+            .next(&mut self.store)
+            .map_err(|_| NodeError::FrameCounter)?;
+        let aux = AuxHeader {
+            level: 0,
+            key_id: KeyIdentifier::Network {
+                sequence: *sequence,
+            },
+            reserved: 0,
+            frame_counter,
+            source: Some(self.cfg.ieee),
+        };
+        let at = nwk
+            .get_mut(h..)
+            .ok_or(NodeError::Encode(EncodeError::BufferTooSmall { needed: h }))?;
+        aux.encode(at)?;
+        secure_nwk(nwk, &self.cfg.security, key)?;
+        Ok(())
     }
 
     /// Feeds a received MAC frame (without FCS) with the radio's LQI.
@@ -1093,6 +1145,12 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                 list.sort_unstable_by_key(|a| matches!(a, MacAddress::Extended(_)));
                 let mut f = [0u8; MAX_FRAME];
                 if let Some(c) = self.indirect.collect(now, &list, &mut f) {
+                    if let Some(at) = c.secure_at {
+                        let nwk = f.get_mut(at..c.len).unwrap_or(&mut []);
+                        if let Err(e) = self.secure_held(nwk) {
+                            return Err(self.drop_with(e));
+                        }
+                    }
                     if let Some(b) = f.first_mut() {
                         // Frame pending bit (frame control bit 4).
                         if c.more {
