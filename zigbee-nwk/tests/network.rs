@@ -20,7 +20,7 @@ use dual_protocol_zigbee_nwk::aps::{
 };
 use dual_protocol_zigbee_nwk::mac::{AssociationStatus, MacAddress};
 use dual_protocol_zigbee_nwk::nwk::node::{Node, NodeConfig, NodeError, NodeEvent, Role};
-use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, ZigbeeKey};
+use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, SecurityError, ZigbeeKey};
 use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -776,6 +776,90 @@ fn trust_centre_commissions_and_rotates_the_key_across_the_han() {
             "{ev:?}"
         );
     }
+    // The NWK layer switches too (the joiners' records hold the switch
+    // durably first). AWAKE switches late, to exercise the grace rule.
+    let now = han.t();
+    for i in [HUB, ROUTER, SLEEPY, FAR, ROUTER2] {
+        let node = &mut han.devs[i].node;
+        node.switch_network_key(now, 1, ZigbeeKey::new(&new_key).unwrap(), 64)
+            .unwrap();
+        assert_eq!(node.network_key_sequence(), Some(1));
+        assert_eq!(node.previous_key_sequence(), Some(0));
+    }
+    assert_eq!(
+        han.devs[HUB]
+            .node
+            .switch_network_key(now, 1, ZigbeeKey::new(&new_key).unwrap(), 64),
+        Err(NodeError::KeySwitch { sequence: 1 })
+    );
+    let mut buf = [0u8; 127];
+    let aps = b"\x00\x01\x06\x01\x09\x01\x01\x00";
+    let mut old_key_frame = |han: &mut Han| {
+        let now = han.t();
+        han.devs[AWAKE]
+            .node
+            .send_data(now, ShortAddr(0), aps)
+            .unwrap();
+        let n = han.devs[AWAKE].node.poll_transmit(now, &mut buf).unwrap();
+        assert_eq!(han.devs[AWAKE].node.network_key_sequence(), Some(0));
+        han.devs[HUB]
+            .node
+            .handle_input(now, &buf[..n], 200)
+            .map(|i| i.is_some())
+    };
+    // Within the grace period a frame under the previous key is accepted,
+    // checked against that key's own counters.
+    assert_eq!(old_key_frame(&mut han), Ok(true));
+    // Traffic under the new key, counters restarted at 0: every device,
+    // the two-hop sleepy one included, both ways.
+    let exchange_all = |han: &mut Han, tag: u8| {
+        let mut handles = Vec::new();
+        for (k, &i) in [ROUTER, SLEEPY, FAR, ROUTER2].iter().enumerate() {
+            handles.push((HUB, send(han, HUB, i, &[tag, k as u8, 1])));
+            handles.push((i, send(han, i, HUB, &[tag, k as u8, 2])));
+        }
+        assert!(han.run_until(20_000, |h| {
+            handles.iter().all(|(f, x)| outcome(h, *f, *x).is_some())
+        }));
+        for (f, x) in &handles {
+            assert_eq!(outcome(han, *f, *x), Some(true), "from {f}");
+        }
+        for &i in &[ROUTER, SLEEPY, FAR, ROUTER2] {
+            assert!(
+                han.devs[i]
+                    .delivered
+                    .iter()
+                    .any(|(s, p)| *s == ShortAddr(0) && p.first() == Some(&tag)),
+                "device {i} got the hub's frame under key {tag}"
+            );
+        }
+    };
+    exchange_all(&mut han, 0xa1);
+    // After the grace period the previous key is gone: only key 1 works,
+    // so the same exchange proves every frame is under the new key.
+    han.run_until(61_000, |_| false);
+    assert_eq!(han.devs[HUB].node.previous_key_sequence(), None);
+    exchange_all(&mut han, 0xa2);
+    let refused = old_key_frame(&mut han);
+    assert!(
+        matches!(
+            refused,
+            Err(NodeError::Security(SecurityError::UnknownKeySequence {
+                sequence: 0
+            }))
+        ),
+        "{refused:?}"
+    );
+    // The late device switches and is heard again.
+    let now = han.t();
+    han.devs[AWAKE]
+        .node
+        .switch_network_key(now, 1, ZigbeeKey::new(&new_key).unwrap(), 64)
+        .unwrap();
+    let h = send(&mut han, AWAKE, HUB, b"late");
+    assert!(han.run_until(5_000, |h2| outcome(h2, AWAKE, h).is_some()));
+    assert_eq!(outcome(&han, AWAKE, h), Some(true));
+    assert!(han.devs[HUB].delivered.iter().any(|(_, p)| p == b"late"));
 }
 
 /// Regression: a frame queued for a sleepy child is NWK-secured when the
@@ -831,4 +915,47 @@ fn queued_frame_survives_frames_heard_before_the_poll() {
     assert_eq!(ind.payload, b"queued");
     assert_eq!(ind.src, ShortAddr(0));
     assert!(han.devs[HUB].node.indirect().is_empty());
+}
+
+/// Switch Key resets the outgoing NWK frame counter to 0, but counter 0 is
+/// used only after the new key's first mark has been persisted; the
+/// receiver takes the small counter under the new key although it holds a
+/// larger one from the same sender under the old key.
+#[test]
+fn key_switch_restarts_the_counter_after_persisting_its_mark() {
+    let mut han = Han::new(42);
+    han.form();
+    let awake = han.short(AWAKE);
+    let mut buf = [0u8; 127];
+    let now = han.t();
+    for _ in 0..70 {
+        han.devs[HUB].node.send_data(now, awake, b"old").unwrap();
+        while let Some(n) = han.devs[HUB].node.poll_transmit(now, &mut buf) {
+            let _ = han.devs[AWAKE].node.handle_input(now, &buf[..n], 200);
+        }
+    }
+    let old_mark = han.devs[HUB].node.store().0;
+    assert!(
+        old_mark > 64,
+        "the hub used more than one block: {old_mark}"
+    );
+    let now = han.t();
+    for i in [HUB, AWAKE] {
+        han.devs[i]
+            .node
+            .switch_network_key(now, 7, ZigbeeKey::new(&[0x42; 16]).unwrap(), 64)
+            .unwrap();
+    }
+    // Nothing sent yet: the store still holds the old, higher mark.
+    assert_eq!(han.devs[HUB].node.store().0, old_mark);
+    han.devs[HUB].node.send_data(now, awake, b"new").unwrap();
+    let mut got = None;
+    while let Some(n) = han.devs[HUB].node.poll_transmit(now, &mut buf) {
+        if let Ok(Some(ind)) = han.devs[AWAKE].node.handle_input(now, &buf[..n], 200) {
+            got = Some(ind.payload.to_vec());
+        }
+    }
+    assert_eq!(got.as_deref(), Some(&b"new"[..]));
+    // The first block of the new key was persisted before counter 0 went out.
+    assert_eq!(han.devs[HUB].node.store().0, 64);
 }

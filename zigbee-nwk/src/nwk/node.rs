@@ -8,6 +8,31 @@
 //! | coordinator as concentrator | many-to-one route requests on a timer, route records into the source route table, source routes on outgoing frames (§3.6.3.5.2, §3.6.3.3.2) |
 //! | end device | joining by beacon request and MAC association (§3.6.1.4.1), polling its parent with MAC data requests; everything is sent to the parent |
 //!
+//! **Network key switch** (ZigBee R22 §4.3.1, §4.4.1, §4.6.3.4): the NWK
+//! auxiliary header carries the key sequence number of the network key
+//! that secured the frame. [`Node::switch_network_key`] (called when the
+//! trust centre's Switch Key arrives) makes the new key active and resets
+//! the outgoing NWK frame counter to 0. Incoming frame counters are kept
+//! per (sender, key sequence number), so frames under the new key with
+//! small counters are accepted while frames still arriving under the
+//! previous key are checked against the previous key's own counters. The
+//! rule for the previous key: it is accepted for input only, for
+//! [`NodeConfig::key_switch_grace`] after the switch; then it is dropped
+//! with its incoming counters and frames under it are refused
+//! ([`SecurityError::UnknownKeySequence`]). Frames are always sent under the active key,
+//! including frames queued for a sleepy child before the switch (they are
+//! secured when the child polls).
+//!
+//! **Frame counter persistence across a switch**: the reset counter is
+//! handed out like every other, only after a mark covering it has been
+//! persisted through the [`CounterStore`] (the first frame under the new
+//! key persists the mark `block`). The store's mark therefore belongs to
+//! the *active* key: the caller must make the switch itself durable (the
+//! joiner's record of the active key) *before* calling
+//! [`Node::switch_network_key`], and on restart resume the active key's
+//! counter from the store's mark. A power loss between the two can then
+//! only resume the new key from the old, higher mark, never reuse a counter.
+//!
 //! Input is a MAC frame without FCS ([`Node::handle_input`]); output MAC
 //! frames come from [`Node::poll_transmit`]. The MAC's own acknowledgements
 //! and retries, CSMA and channel selection are the radio's. Limits: frames
@@ -36,7 +61,7 @@ use crate::mac::{
 };
 use crate::security::{
     AuxHeader, IncomingCounters, KeyIdentifier, Keys, OutgoingFrameCounter, SecuredPayload,
-    SecurityContext, SecurityError, secure_nwk, unsecure_nwk,
+    SecurityContext, SecurityError, ZigbeeKey, frame::KeyLookup, secure_nwk, unsecure_nwk,
 };
 use crate::types::{List, PanId, ShortAddr};
 use core::time::Duration;
@@ -99,6 +124,10 @@ pub struct NodeConfig {
     pub indirect_persistence: Duration,
     /// nwkSecurityLevel (5).
     pub security: SecurityContext,
+    /// How long after [`Node::switch_network_key`] frames under the
+    /// previous network key are still accepted (60 s; ZigBee names no
+    /// value, see the module documentation).
+    pub key_switch_grace: Duration,
 }
 
 impl NodeConfig {
@@ -118,6 +147,7 @@ impl NodeConfig {
             child_timeout: Duration::from_secs(256 * 60),
             indirect_persistence: TRANSACTION_PERSISTENCE,
             security: SecurityContext::default(),
+            key_switch_grace: Duration::from_secs(60),
         }
     }
 }
@@ -141,6 +171,13 @@ pub enum NodeError {
     /// The outgoing frame counter is exhausted or could not be persisted.
     #[error("outgoing frame counter unavailable")]
     FrameCounter,
+    /// A key switch to the key sequence number already active, or on a
+    /// node without a network key.
+    #[error("cannot switch to network key sequence {sequence}")]
+    KeySwitch {
+        /// The requested key sequence number.
+        sequence: u8,
+    },
     /// Not addressed to this device.
     #[error("not addressed to this device")]
     NotForUs,
@@ -305,6 +342,8 @@ pub struct Node<S: CounterStore, const NB: usize, const RT: usize, const IQ: usi
     parent: Option<ShortAddr>,
     state: JoinState,
     keys: Keys,
+    /// The previous network key, accepted for input until the instant.
+    previous_key: Option<(u8, ZigbeeKey, Instant)>,
     counter: OutgoingFrameCounter,
     store: S,
     incoming: IncomingCounters<NB>,
@@ -400,6 +439,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                 JoinState::Idle
             },
             keys,
+            previous_key: None,
             counter,
             store,
             incoming: IncomingCounters::new(),
@@ -423,6 +463,71 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             next_poll: None,
             alloc_state: seed,
             cfg,
+        }
+    }
+
+    /// The counter store (its mark belongs to the active key's outgoing
+    /// NWK frame counter).
+    #[must_use]
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The active network key sequence number (`None`: unsecured network).
+    #[must_use]
+    pub fn network_key_sequence(&self) -> Option<u8> {
+        self.keys.network.as_ref().map(|(s, _)| *s)
+    }
+
+    /// The previous network key sequence number while it is still accepted.
+    #[must_use]
+    pub fn previous_key_sequence(&self) -> Option<u8> {
+        self.previous_key.as_ref().map(|(s, _, _)| *s)
+    }
+
+    /// Switch Key (ZigBee R22 §4.4.1, §4.6.3.4): `key` under `sequence`
+    /// becomes the active network key and the outgoing NWK frame counter
+    /// restarts at 0, reserving `block` counters per persisted mark; the
+    /// key that was active is accepted for input for
+    /// [`NodeConfig::key_switch_grace`]. Make the switch durable first; see
+    /// the module documentation for the persistence rule.
+    ///
+    /// # Errors
+    /// [`NodeError::KeySwitch`] when `sequence` is already active or the
+    /// node has no network key.
+    pub fn switch_network_key(
+        &mut self,
+        now: Instant,
+        sequence: u8,
+        key: ZigbeeKey,
+        block: u32,
+    ) -> Result<(), NodeError> {
+        match &self.keys.network {
+            Some((s, _)) if *s != sequence => {}
+            _ => return Err(NodeError::KeySwitch { sequence }),
+        }
+        if let Some((old, _, _)) = self.previous_key.take() {
+            self.incoming
+                .remove_key(KeyIdentifier::Network { sequence: old });
+        }
+        // Counters left from an earlier key with this sequence number.
+        self.incoming
+            .remove_key(KeyIdentifier::Network { sequence });
+        if let Some((s, k)) = self.keys.network.replace((sequence, key)) {
+            self.previous_key = Some((s, k, now + self.cfg.key_switch_grace));
+        }
+        self.counter = OutgoingFrameCounter::resume(0, block);
+        Ok(())
+    }
+
+    fn expire_previous_key(&mut self, now: Instant) {
+        if let Some((s, _, until)) = &self.previous_key
+            && *until <= now
+        {
+            let sequence = *s;
+            self.previous_key = None;
+            self.incoming
+                .remove_key(KeyIdentifier::Network { sequence });
         }
     }
 
@@ -616,6 +721,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             self.indirect.poll_timeout(),
             self.discovery.poll_timeout(),
             self.neighbours.next_child_expiry(),
+            self.previous_key.as_ref().map(|(_, _, t)| *t),
         ]
         .into_iter()
         .flatten()
@@ -624,6 +730,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.expire_previous_key(now);
         if let PermitJoin::Until(t) = self.permit
             && t <= now
         {
@@ -1366,7 +1473,18 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                     key: KeyIdentifier::Network { sequence: 0 },
                 })));
             }
-            match unsecure_nwk(local, &self.cfg.security, &self.keys, &mut self.incoming) {
+            if self
+                .previous_key
+                .as_ref()
+                .is_some_and(|(_, _, t)| *t <= now)
+            {
+                self.expire_previous_key(now);
+            }
+            let lookup = NetworkKeys {
+                active: self.keys.network.as_ref(),
+                previous: self.previous_key.as_ref(),
+            };
+            match unsecure_nwk(local, &self.cfg.security, &lookup, &mut self.incoming) {
                 Ok(u) => u.payload,
                 Err(e) => return Err(self.drop_with(NodeError::Security(e))),
             }
@@ -1861,6 +1979,29 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         self.routes
             .get(dst)
             .is_some_and(|r| r.many_to_one && r.route_record_required)
+    }
+}
+
+/// The network keys accepted for input: the active one and, during the
+/// grace period after a switch, the previous one.
+struct NetworkKeys<'a> {
+    active: Option<&'a (u8, ZigbeeKey)>,
+    previous: Option<&'a (u8, ZigbeeKey, Instant)>,
+}
+
+impl KeyLookup for NetworkKeys<'_> {
+    fn key(&self, key: KeyIdentifier, _source: Eui64) -> Option<&ZigbeeKey> {
+        let KeyIdentifier::Network { sequence } = key else {
+            return None;
+        };
+        self.active
+            .filter(|(s, _)| *s == sequence)
+            .map(|(_, k)| k)
+            .or_else(|| {
+                self.previous
+                    .filter(|(s, _, _)| *s == sequence)
+                    .map(|(_, k, _)| k)
+            })
     }
 }
 
