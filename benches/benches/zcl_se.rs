@@ -185,6 +185,76 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+/// A 3 KiB transfer client to server through the Tunneling machines (flow
+/// control on, 64-octet segments, a lossless in-memory link), beside memcpy
+/// of the same octets.
+fn tunnel(c: &mut Criterion) {
+    use dual_protocol_primitives::time::Instant;
+    use dual_protocol_zcl_se::cluster::tunneling::ProtocolId;
+    use dual_protocol_zcl_se::tunnel::{Client, Config, Event, Server};
+    const PROTOCOLS: &[(u16, u8)] = &[(0xffff, 0)];
+    let data = floors::data(3072);
+    let mut g = c.benchmark_group("zcl_se_tunnel");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function("transfer/3072B/seg64/flow-control", |b| {
+        b.iter(|| {
+            let now = Instant::from_millis(1);
+            let cfg = Config::default();
+            let mut s: Server<'_, 1, 4096> = Server::new(cfg, PROTOCOLS, true, 0);
+            let mut cl: Client<1, 4096> = Client::new(cfg, 0);
+            cl.request_tunnel(now, 0, ProtocolId::DlmsCosem, 0xffff, true)
+                .expect("request");
+            let mut buf = [0u8; 96];
+            let mut got = 0usize;
+            let mut sent = false;
+            while got < data.len() {
+                while let Some(t) = cl.poll_transmit(now, &mut buf) {
+                    if let Ok(Some(r)) = s.handle_input(now, 1, &buf[..t.len]) {
+                        got += r.data.len();
+                        let _ = s.release(r.tunnel_id, r.data.len() as u16);
+                    }
+                }
+                while let Some(t) = s.poll_transmit(now, &mut buf) {
+                    let _ = cl.handle_input(now, 0, &buf[..t.len]);
+                }
+                while let Some(e) = cl.poll_event() {
+                    if let (Event::Opened { tunnel_id, .. }, false) = (e, sent) {
+                        cl.send(tunnel_id, black_box(&data)).expect("send");
+                        sent = true;
+                    }
+                }
+                while s.poll_event().is_some() {}
+            }
+            got
+        })
+    });
+    floors::memcpy(&mut g, 3072);
+    g.finish();
+}
+
+/// OTA integrity check (AES-MMO) of a 64 KiB image read through the storage
+/// trait, beside memcpy of the image.
+fn ota_integrity(c: &mut Criterion) {
+    use dual_protocol_zcl_se::ota::integrity::{append_integrity_code, verify_integrity};
+    let body = 65536usize;
+    let total = 56 + 6 + body + 22;
+    let mut f = hex("1ef1ee0b00013800000034127856040302010200");
+    f.extend([0u8; 32]);
+    f.extend((total as u32).to_le_bytes());
+    f.extend([0, 0]);
+    f.extend((body as u32).to_le_bytes());
+    f.extend(floors::data(body));
+    append_integrity_code(&mut f);
+    assert!(verify_integrity(&mut f.as_slice()).is_ok());
+    let mut g = c.benchmark_group("zcl_se_ota");
+    g.throughput(Throughput::Bytes(f.len() as u64));
+    g.bench_function("integrity/64KiB", |b| {
+        b.iter(|| verify_integrity(&mut black_box(f.as_slice())).is_ok())
+    });
+    floors::memcpy(&mut g, f.len());
+    g.finish();
+}
+
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -195,6 +265,6 @@ fn hex(s: &str) -> Vec<u8> {
 criterion_group! {
     name = benches;
     config = floors::config();
-    targets = decode
+    targets = decode, tunnel, ota_integrity
 }
 criterion_main!(benches);
