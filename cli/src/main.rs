@@ -5,7 +5,7 @@
 // The CLI's job is to print.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-// Shared helpers for the layer modules; a layer not built yet uses few of them.
+// Shared helpers for the layer modules.
 #[allow(dead_code)]
 mod common;
 mod layers;

@@ -660,7 +660,7 @@ pub fn encode_envelope(_ctx: &EnvelopeCtx, v: &Value) -> Result<Vec<u8>, CliErro
 }
 
 // ---------------------------------------------------------------------------
-// Test-CA tools, for the lead to wire as `dualp ca new | issue | inspect`
+// Test-CA tools behind `dualp ca new | issue | inspect`
 // and `dualp key new`.
 
 fn random_key() -> Result<SigningKey, CliError> {
