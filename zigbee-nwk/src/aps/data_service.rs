@@ -20,7 +20,23 @@
 //! The service works at the APS layer: input is an unsecured APS frame and
 //! the NWK source address it came from; output ([`Transmit`]) is an APS
 //! frame and the NWK destination address. The NWK layer (and its security)
-//! is the caller's. APS-secured frames are unsecured by the caller first.
+//! is the caller's.
+//!
+//! APS security for data (ZigBee R22 §4.4.1): [`ApsDataService::send_secured`]
+//! queues a unicast frame to be secured with the destination's link key
+//! (key identifier 0, extended nonce with this device's IEEE address, a
+//! fresh outgoing frame counter from [`OutgoingFrameCounter`] for every
+//! transmission, each block of a fragmented payload secured on its own),
+//! written by [`ApsDataService::poll_transmit_secured`].
+//! [`ApsDataService::handle_input_secured`] unsecures APS-secured frames in
+//! place with the source's link key, refusing unknown keys, replayed frame
+//! counters (per source, [`IncomingCounters`]) and MIC failures with a
+//! typed [`ApsError`] and an [`ApsEvent::Rejected`]; delivered data carries
+//! [`DataIndication::aps_secured`]. Acknowledgements of secured frames are
+//! secured too (§4.4.1.1), and a secured transmission only accepts a
+//! secured acknowledgement. The plain [`ApsDataService::handle_input`]
+//! still refuses secured frames with [`ApsError::Secured`], and the plain
+//! [`ApsDataService::poll_transmit`] leaves frames waiting for security queued.
 //!
 //! Memory: `TX` outgoing transmissions of up to `BUF` bytes each, `RX`
 //! concurrent reassemblies of up to `BUF` bytes each, `DUP` duplicate-table
@@ -36,8 +52,14 @@ use super::{
     ExtendedHeader, Fragmentation,
 };
 use crate::error::{DecodeError, EncodeError};
+use crate::security::frame::{KeyLookup, SecurityError, secure_aps, unsecure_aps};
+use crate::security::frame_counter::{IncomingCounters, OutgoingFrameCounter, ReplayError};
+use crate::security::{
+    AuxHeader, KeyIdentifier, SecuredPayload, SecurityContext, ZigbeeKey, mic_len,
+};
 use crate::types::ShortAddr;
 use core::time::Duration;
+use dual_protocol_primitives::counter::CounterStore;
 use dual_protocol_primitives::eui64::Eui64;
 use dual_protocol_primitives::time::Instant;
 use heapless::{Deque, Vec};
@@ -162,6 +184,9 @@ pub enum SendError {
     /// A bound device's NWK address is not known.
     #[error("no NWK address for bound device {0}")]
     UnknownAddress(Eui64),
+    /// APS security with a link key needs a unicast destination.
+    #[error("an APS-secured frame must be sent unicast")]
+    SecurityNeedsUnicast,
 }
 
 /// Why a received frame was not delivered.
@@ -235,6 +260,43 @@ pub enum ApsError {
     /// `RX` reassemblies are in progress already.
     #[error("reassembly table full")]
     ReassemblyFull,
+    /// An APS-secured frame from a device whose link key is not known (or
+    /// secured with a key other than the link key, key identifier 0).
+    #[error("no link key for the APS-secured frame from {src}")]
+    UnknownKey {
+        /// NWK source.
+        src: ShortAddr,
+    },
+    /// The APS frame counter is not above the last one accepted from this
+    /// source (ZigBee R22 §4.4.1.2), or the counter table is full.
+    #[error("replayed APS frame counter {frame_counter} from {src}")]
+    Replayed {
+        /// NWK source.
+        src: ShortAddr,
+        /// The frame's counter.
+        frame_counter: u32,
+    },
+    /// The MIC did not verify (tampered, or the wrong key).
+    #[error("APS MIC mismatch from {src} (MIC at byte {offset})")]
+    Tampered {
+        /// NWK source.
+        src: ShortAddr,
+        /// Offset of the MIC.
+        offset: usize,
+    },
+    /// Any other APS security failure: a security level other than 0 or
+    /// nwkSecurityLevel, no nonce source, a bad layout.
+    #[error("APS security processing failed for the frame from {src}")]
+    BadSecurity {
+        /// NWK source.
+        src: ShortAddr,
+    },
+    /// A fragment whose security differs from the first block's.
+    #[error("fragment from {src} secured differently from its first block")]
+    MixedSecurity {
+        /// NWK source.
+        src: ShortAddr,
+    },
 }
 
 /// Why a request failed.
@@ -245,6 +307,10 @@ pub enum ApsError {
 pub enum FailReason {
     /// No acknowledgement after apsMaxFrameRetries retries (APS status NO_ACK).
     NoAck,
+    /// The frame could not be APS-secured: no link key or IEEE address for
+    /// the destination, or the outgoing frame counter failed (APS status
+    /// SECURITY_FAIL).
+    SecurityFail,
 }
 
 /// What the application must know.
@@ -293,6 +359,10 @@ pub struct DataIndication<'a> {
     pub counter: u8,
     /// Whether it arrived fragmented.
     pub fragmented: bool,
+    /// Whether it arrived APS-secured with the source's link key (every
+    /// block, when fragmented), so the application can insist on it for
+    /// clusters that require it.
+    pub aps_secured: bool,
     /// The payload (borrowed from the input, or from the reassembly buffer).
     pub payload: &'a [u8],
 }
@@ -331,6 +401,8 @@ struct AckOut {
     counter: u8,
     /// Fragmented: (first block of the window, bitfield).
     block: Option<(u8, u8)>,
+    /// Acknowledges an APS-secured frame: secured too.
+    secured: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +418,7 @@ struct Outgoing<const BUF: usize> {
     to_send: u8,
     retries: u8,
     deadline: Option<Instant>,
+    secured: bool,
 }
 
 impl<const BUF: usize> Outgoing<BUF> {
@@ -434,6 +507,33 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
     /// # Errors
     /// [`SendError`]; nothing is queued on error.
     pub fn send(&mut self, req: DataRequest, payload: &[u8]) -> Result<RequestHandle, SendError> {
+        self.send_inner(req, payload, false)
+    }
+
+    /// APSDE-DATA.request with APS security (TxOptions bit 0, ZigBee R22
+    /// §2.2.4.1.1): like [`send`](Self::send), but every transmission (each
+    /// block when fragmented) is secured with the destination's link key by
+    /// [`poll_transmit_secured`](Self::poll_transmit_secured).
+    ///
+    /// # Errors
+    /// [`SendError::SecurityNeedsUnicast`] or any error of [`send`](Self::send).
+    pub fn send_secured(
+        &mut self,
+        req: DataRequest,
+        payload: &[u8],
+    ) -> Result<RequestHandle, SendError> {
+        if req.dst.unicast_nwk().is_none() {
+            return Err(SendError::SecurityNeedsUnicast);
+        }
+        self.send_inner(req, payload, true)
+    }
+
+    fn send_inner(
+        &mut self,
+        req: DataRequest,
+        payload: &[u8],
+        secured: bool,
+    ) -> Result<RequestHandle, SendError> {
         let fragmented = payload.len() > self.config.fragment_size;
         let max = BUF.min(self.config.fragment_size.saturating_mul(255));
         if payload.len() > max {
@@ -473,6 +573,7 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
             to_send: 0,
             retries: 0,
             deadline: None,
+            secured,
         };
         o.to_send = o.window(self.config.window_size);
         self.outgoing.push(o).map_err(|_| SendError::QueueFull)?;
@@ -541,21 +642,105 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
             ApsBody::Secured(_) => return Err(ApsError::Secured),
         };
         let h = frame.header;
+        self.dispatch(now, src, &h, payload, groups, false)
+    }
+
+    fn dispatch<'s, const G: usize>(
+        &'s mut self,
+        now: Instant,
+        src: ShortAddr,
+        h: &ApsHeader,
+        payload: &'s [u8],
+        groups: &GroupTable<G>,
+        secured: bool,
+    ) -> Result<Received<'s>, ApsError> {
         match h.frame_control.frame_type {
-            ApsFrameType::Ack => self.on_ack(src, &h),
-            ApsFrameType::Data => self.on_data(now, src, &h, payload, groups),
+            ApsFrameType::Ack => self.on_ack(src, h, secured),
+            ApsFrameType::Data => self.on_data(now, src, h, payload, groups, secured),
             _ => Err(ApsError::Unsupported),
         }
     }
 
-    fn on_ack(&mut self, src: ShortAddr, h: &ApsHeader) -> Result<Received<'static>, ApsError> {
+    /// Feeds an APS frame received from NWK address `src` that may be
+    /// APS-secured (ZigBee R22 §4.4.1.2): a secured frame is unsecured in
+    /// place in `bytes` with the link key of the source (its IEEE address
+    /// from the auxiliary header's extended nonce, else `sec.keys`'s address
+    /// map), its frame counter checked against and then recorded in
+    /// `sec.incoming`, and then handled as by
+    /// [`handle_input`](Self::handle_input) with
+    /// [`DataIndication::aps_secured`] set and any acknowledgement secured.
+    /// Unsecured frames are handled as by `handle_input`; a secured APS
+    /// command is left untouched and refused with [`ApsError::Secured`]
+    /// (the trust centre and joiner machines take those).
+    ///
+    /// # Errors
+    /// [`ApsError::UnknownKey`], [`ApsError::Replayed`],
+    /// [`ApsError::Tampered`] (the payload bytes are zeroed),
+    /// [`ApsError::BadSecurity`] (all also given as [`ApsEvent::Rejected`];
+    /// the counter table is unchanged), or any error of `handle_input`.
+    pub fn handle_input_secured<'s, const G: usize, K: ApsLinkKeys + ?Sized, const N: usize>(
+        &'s mut self,
+        now: Instant,
+        src: ShortAddr,
+        bytes: &'s mut [u8],
+        groups: &GroupTable<G>,
+        sec: &mut ApsSecurity<'_, K, N>,
+    ) -> Result<Received<'s>, ApsError> {
+        let fc = ApsFrame::decode_with(bytes, &sec.ctx)?.header.frame_control;
+        if !fc.security {
+            return self.handle_input(now, src, bytes, groups);
+        }
+        if fc.frame_type == ApsFrameType::Command {
+            // Secured commands belong to the security services (open them
+            // with `key_store::open_command`); nothing is changed here.
+            return Err(ApsError::Secured);
+        }
+        self.reassembly.retain(|r| !r.done);
+        let keys = DataKeys(sec.keys);
+        let nonce_source = sec.keys.ieee(src);
+        let u = match unsecure_aps(bytes, &sec.ctx, &keys, sec.incoming, nonce_source) {
+            Ok(u) => u,
+            Err(e) => {
+                let err = match e {
+                    SecurityError::Decode(d) => return Err(ApsError::Decode(d)),
+                    SecurityError::NoKey { .. } | SecurityError::UnknownKeySequence { .. } => {
+                        ApsError::UnknownKey { src }
+                    }
+                    SecurityError::Replay(ReplayError::Replayed { received, .. }) => {
+                        ApsError::Replayed {
+                            src,
+                            frame_counter: received,
+                        }
+                    }
+                    SecurityError::MicMismatch { offset } => ApsError::Tampered { src, offset },
+                    _ => ApsError::BadSecurity { src },
+                };
+                return Err(self.reject(err));
+            }
+        };
+        let bytes: &'s [u8] = bytes;
+        let h = ApsFrame::decode_with(bytes, &sec.ctx)?.header;
+        let payload = bytes.get(u.payload).unwrap_or(&[]);
+        self.dispatch(now, src, &h, payload, groups, true)
+    }
+
+    fn on_ack(
+        &mut self,
+        src: ShortAddr,
+        h: &ApsHeader,
+        secured: bool,
+    ) -> Result<Received<'static>, ApsError> {
         let counter = h.counter.unwrap_or(0);
         let window = self.config.window_size;
         let unexpected = ApsError::UnexpectedAck { src, counter };
         let idx = self
             .outgoing
             .iter()
-            .position(|o| o.counter == counter && o.req.dst.unicast_nwk() == Some(src))
+            .position(|o| {
+                o.counter == counter
+                    && o.req.dst.unicast_nwk() == Some(src)
+                    && (secured || !o.secured)
+            })
             .ok_or(unexpected)?;
         let o = self.outgoing.get_mut(idx).ok_or(unexpected)?;
         let block = h.extended.and_then(|e| e.block_number.zip(e.ack_bitfield));
@@ -607,6 +792,7 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
         h: &ApsHeader,
         payload: &'s [u8],
         groups: &GroupTable<G>,
+        secured: bool,
     ) -> Result<Received<'s>, ApsError> {
         let delivery = h.frame_control.delivery;
         if !matches!(
@@ -630,6 +816,7 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
             profile: h.profile.unwrap_or(0),
             counter,
             block: None,
+            secured,
         };
         let fragment = match h.extended {
             Some(ExtendedHeader {
@@ -666,6 +853,7 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
                 profile: h.profile.unwrap_or(0),
                 counter,
                 fragmented: false,
+                aps_secured: secured,
                 payload,
             }));
         };
@@ -699,7 +887,16 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
             .iter()
             .position(|r| r.src == src && r.counter == counter);
         let slot = match slot {
-            Some(s) => s,
+            Some(s) => {
+                if self
+                    .reassembly
+                    .get(s)
+                    .is_some_and(|r| r.secured != ack.secured)
+                {
+                    return Err(self.reject(ApsError::MixedSecurity { src }));
+                }
+                s
+            }
             None if first => {
                 let limit = self.config.max_reassembly;
                 if block == 0 || data.is_empty() && block > 1 {
@@ -722,6 +919,7 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
                     received: 0,
                     deadline: now + self.config.reassembly_timeout,
                     done: false,
+                    secured: ack.secured,
                     buf: [0; BUF],
                 };
                 if self.reassembly.push(r).is_err() {
@@ -782,6 +980,7 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
                     profile: r.profile,
                     counter,
                     fragmented: true,
+                    aps_secured: r.secured,
                     payload: r.payload(len),
                 }))
             }
@@ -792,24 +991,85 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
     /// Returns `None` when nothing is waiting, or when `buf` is too small
     /// (the frame stays queued).
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        if let Some(ack) = self.acks.pop_front() {
-            return match encode_ack(&ack, buf) {
-                Ok(len) => Some(Transmit { dst: ack.dst, len }),
-                Err(_) => {
-                    let _ = self.acks.push_front(ack);
-                    None
-                }
+        self.poll_inner::<NoSecurity>(now, buf, None)
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) that also writes the frames
+    /// to be APS-secured (ZigBee R22 §4.4.1.1): secured with the link key
+    /// of the destination (looked up through `sec.keys`), key identifier 0,
+    /// the extended nonce with `sec.own_ieee`, and the next frame counter
+    /// of `sec.outgoing` (persisted through `sec.store` first when a new
+    /// block is reserved). A transmission that cannot be secured fails with
+    /// [`FailReason::SecurityFail`]; an acknowledgement that cannot be
+    /// secured is dropped with [`ApsEvent::AckDropped`].
+    pub fn poll_transmit_secured<K: ApsLinkKeys + ?Sized, S: CounterStore, const N: usize>(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        sec: &mut ApsSecurity<'_, K, N>,
+        store: &mut S,
+    ) -> Option<Transmit> {
+        let mut sealer = Sealer { sec, store };
+        self.poll_inner(now, buf, Some(&mut sealer))
+    }
+
+    fn poll_inner<Z: Seal>(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        mut sealer: Option<&mut Z>,
+    ) -> Option<Transmit> {
+        while let Some(ack) = self.acks.front().copied() {
+            let aux = match (&mut sealer, ack.secured) {
+                (_, false) => None,
+                (None, true) => return None,
+                (Some(z), true) => match z.aux() {
+                    Some(a) => Some(a),
+                    None => {
+                        let _ = self.acks.pop_front();
+                        self.push_event(ApsEvent::AckDropped { dst: ack.dst });
+                        continue;
+                    }
+                },
             };
+            let len = encode_ack(&ack, aux, buf).ok()?;
+            if let (Some(z), Some(_)) = (&mut sealer, aux)
+                && !z.seal(ack.dst, buf.get_mut(..len)?)
+            {
+                let _ = self.acks.pop_front();
+                self.push_event(ApsEvent::AckDropped { dst: ack.dst });
+                continue;
+            }
+            let _ = self.acks.pop_front();
+            return Some(Transmit { dst: ack.dst, len });
         }
         let frag = self.config.fragment_size;
         let ack_wait = self.config.ack_wait;
-        let idx = self.outgoing.iter().position(|o| o.to_send != 0)?;
+        let can_secure = sealer.is_some();
+        let idx = self
+            .outgoing
+            .iter()
+            .position(|o| o.to_send != 0 && (can_secure || !o.secured))?;
         let o = self.outgoing.get_mut(idx)?;
         let bit = o.to_send.trailing_zeros();
         let block = o
             .window_start
             .saturating_add(u8::try_from(bit).unwrap_or(0));
-        let len = encode_data(o, block, frag, buf).ok()?;
+        let aux = match (&mut sealer, o.secured) {
+            (Some(z), true) => match z.aux() {
+                Some(a) => Some(a),
+                None => return self.fail_security(idx),
+            },
+            _ => None,
+        };
+        let len = encode_data(o, block, frag, aux, buf).ok()?;
+        if let (Some(z), Some(_)) = (&mut sealer, aux) {
+            let dst = o.req.dst.unicast_nwk()?;
+            if !z.seal(dst, buf.get_mut(..len)?) {
+                return self.fail_security(idx);
+            }
+        }
+        let o = self.outgoing.get_mut(idx)?;
         o.to_send &= !(1u8 << bit);
         let dst = match o.req.dst {
             Destination::Unicast { nwk, .. } | Destination::Broadcast { nwk, .. } => nwk,
@@ -825,6 +1085,14 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
             }
         }
         Some(Transmit { dst, len })
+    }
+
+    fn fail_security(&mut self, idx: usize) -> Option<Transmit> {
+        if idx < self.outgoing.len() {
+            let o = self.outgoing.remove(idx);
+            self.push_event(ApsEvent::Failed(o.handle, FailReason::SecurityFail));
+        }
+        None
     }
 
     /// The next event.
@@ -889,13 +1157,111 @@ impl<const TX: usize, const RX: usize, const DUP: usize, const BUF: usize>
     }
 }
 
-fn encode_ack(a: &AckOut, buf: &mut [u8]) -> Result<usize, EncodeError> {
+/// Link keys for APS security: the caller's key storage and address map.
+pub trait ApsLinkKeys {
+    /// The IEEE address of the device with NWK address `nwk` (nwkAddressMap).
+    fn ieee(&self, nwk: ShortAddr) -> Option<Eui64>;
+    /// The link key shared with `ieee` (apsDeviceKeyPairSet).
+    fn link_key(&self, ieee: Eui64) -> Option<&ZigbeeKey>;
+}
+
+/// The security state [`ApsDataService::handle_input_secured`] and
+/// [`ApsDataService::poll_transmit_secured`] work with: `N` incoming
+/// counter entries (one per source).
+#[derive(Debug)]
+pub struct ApsSecurity<'a, K: ?Sized, const N: usize> {
+    /// nwkSecurityLevel.
+    pub ctx: SecurityContext,
+    /// This device's IEEE address (the nonce source of what it secures).
+    pub own_ieee: Eui64,
+    /// Link keys and the address map.
+    pub keys: &'a K,
+    /// The outgoing APS frame counter.
+    pub outgoing: &'a mut OutgoingFrameCounter,
+    /// The last accepted frame counter per source.
+    pub incoming: &'a mut IncomingCounters<N>,
+}
+
+/// Only the link key itself (key identifier 0) unsecures data frames.
+struct DataKeys<'a, K: ?Sized>(&'a K);
+
+impl<K: ApsLinkKeys + ?Sized> KeyLookup for DataKeys<'_, K> {
+    fn key(&self, key: KeyIdentifier, source: Eui64) -> Option<&ZigbeeKey> {
+        match key {
+            KeyIdentifier::Data => self.0.link_key(source),
+            _ => None,
+        }
+    }
+}
+
+trait Seal {
+    fn aux(&mut self) -> Option<(AuxHeader, usize)>;
+    fn seal(&mut self, dst: ShortAddr, frame: &mut [u8]) -> bool;
+}
+
+enum NoSecurity {}
+
+impl Seal for NoSecurity {
+    fn aux(&mut self) -> Option<(AuxHeader, usize)> {
+        None
+    }
+    fn seal(&mut self, _: ShortAddr, _: &mut [u8]) -> bool {
+        false
+    }
+}
+
+struct Sealer<'x, 'a, K: ?Sized, S, const N: usize> {
+    sec: &'x mut ApsSecurity<'a, K, N>,
+    store: &'x mut S,
+}
+
+impl<K: ApsLinkKeys + ?Sized, S: CounterStore, const N: usize> Seal for Sealer<'_, '_, K, S, N> {
+    fn aux(&mut self) -> Option<(AuxHeader, usize)> {
+        let frame_counter = self.sec.outgoing.next(self.store).ok()?;
+        let aux = AuxHeader {
+            level: 0,
+            key_id: KeyIdentifier::Data,
+            reserved: 0,
+            frame_counter,
+            source: Some(self.sec.own_ieee),
+        };
+        Some((aux, mic_len(self.sec.ctx.level)))
+    }
+    fn seal(&mut self, dst: ShortAddr, frame: &mut [u8]) -> bool {
+        let keys = self.sec.keys;
+        let Some(key) = keys.ieee(dst).and_then(|i| keys.link_key(i)) else {
+            return false;
+        };
+        secure_aps(frame, &self.sec.ctx, key, Some(self.sec.own_ieee)).is_ok()
+    }
+}
+
+const MIC_SPACE: [u8; 16] = [0; 16];
+
+/// The body to encode: the plaintext where the ciphertext goes and room
+/// for the MIC, secured in place afterwards.
+fn body(payload: &[u8], aux: Option<(AuxHeader, usize)>) -> ApsBody<'_> {
+    match aux {
+        None => ApsBody::Payload(payload),
+        Some((aux, mic)) => ApsBody::Secured(SecuredPayload {
+            aux,
+            ciphertext: payload,
+            mic: MIC_SPACE.get(..mic).unwrap_or(&MIC_SPACE),
+        }),
+    }
+}
+
+fn encode_ack(
+    a: &AckOut,
+    aux: Option<(AuxHeader, usize)>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
     let header = ApsHeader {
         frame_control: ApsFrameControl {
             frame_type: ApsFrameType::Ack,
             delivery: DeliveryMode::Unicast,
             ack_format: false,
-            security: false,
+            security: aux.is_some(),
             ack_request: false,
             extended_header: a.block.is_some(),
         },
@@ -918,7 +1284,7 @@ fn encode_ack(a: &AckOut, buf: &mut [u8]) -> Result<usize, EncodeError> {
     };
     ApsFrame {
         header,
-        body: ApsBody::Payload(&[]),
+        body: body(&[], aux),
     }
     .encode(buf)
 }
@@ -927,6 +1293,7 @@ fn encode_data<const BUF: usize>(
     o: &Outgoing<BUF>,
     block: u8,
     frag: usize,
+    aux: Option<(AuxHeader, usize)>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     let (delivery, dst_endpoint, group) = match o.req.dst {
@@ -958,7 +1325,7 @@ fn encode_data<const BUF: usize>(
                 frame_type: ApsFrameType::Data,
                 delivery,
                 ack_format: false,
-                security: false,
+                security: aux.is_some(),
                 ack_request: o.needs_ack(),
                 extended_header: extended.is_some(),
             },
@@ -970,7 +1337,7 @@ fn encode_data<const BUF: usize>(
             counter: Some(o.counter),
             extended,
         },
-        body: ApsBody::Payload(chunk),
+        body: body(chunk, aux),
     }
     .encode(buf)
 }

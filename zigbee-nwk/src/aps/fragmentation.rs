@@ -44,6 +44,8 @@ pub(crate) struct Reassembly<const BUF: usize> {
     pub(crate) deadline: Instant,
     /// Delivered; the slot is freed on the next call into the service.
     pub(crate) done: bool,
+    /// The blocks arrived APS-secured (every block must match the first).
+    pub(crate) secured: bool,
     pub(crate) buf: [u8; BUF],
 }
 

@@ -22,8 +22,8 @@ pub use command::{
     ApsCommand, ApsCommandFrame, ApsStatus, KeyBytes, KeyDescriptor, KeyType, UpdateDeviceStatus,
 };
 pub use data_service::{
-    ApsConfig, ApsDataService, ApsError, ApsEvent, DataIndication, DataRequest, Destination,
-    FailReason, Received, RequestHandle, SendError, Transmit,
+    ApsConfig, ApsDataService, ApsError, ApsEvent, ApsLinkKeys, ApsSecurity, DataIndication,
+    DataRequest, Destination, FailReason, Received, RequestHandle, SendError, Transmit,
 };
 pub use duplicate::DuplicateTable;
 pub use group::{GroupTable, TableFull};
