@@ -177,11 +177,6 @@ pub fn parse_u16(s: &str) -> Result<u16, String> {
         .and_then(|v| u16::try_from(v).map_err(|_| format!("`{s}` does not fit 16 bits")))
 }
 
-/// A clap value parser for u8 options in decimal or hex.
-pub fn parse_u8(s: &str) -> Result<u8, String> {
-    parse_number(s).and_then(|v| u8::try_from(v).map_err(|_| format!("`{s}` does not fit 8 bits")))
-}
-
 /// Reads the `encode` input: one JSON value, or JSON lines, from a file or
 /// standard input (`-` or no file).
 pub fn read_json_input(file: Option<&PathBuf>) -> Result<Vec<Value>, CliError> {
@@ -281,6 +276,6 @@ mod tests {
         assert_eq!(parse_u16("0x0702"), Ok(0x0702));
         assert_eq!(parse_u16("1794"), Ok(1794));
         assert!(parse_u16("70000").is_err());
-        assert!(parse_u8("zz").is_err());
+        assert!(parse_u16("zz").is_err());
     }
 }

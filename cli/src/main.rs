@@ -6,7 +6,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 // Shared helpers for the layer modules.
-#[allow(dead_code)]
 mod common;
 mod layers;
 

@@ -59,8 +59,6 @@ pub fn decode_zcl(ctx: &ZclCtx, bytes: &[u8]) -> Result<Vec<Json>, CliError> {
 /// Decodes a ZCL frame carried in an APS frame with `profile` and
 /// `cluster`, for the zigbee layers' nested output. Never fails: a frame
 /// that does not decode gives `{"error": ..., "offset": ..., "hex": ...}`.
-// Called by the zigbee layers once they nest ZCL; unused until then.
-#[allow(dead_code)]
 pub fn decode_zcl_payload(profile: u16, cluster: u16, bytes: &[u8]) -> Json {
     let c = Context::new(cluster).with_profile(profile);
     match Frame::decode_with(bytes, &c) {
