@@ -271,3 +271,88 @@ fn ecdh_agrees_with_random_keys() {
     assert_eq!(P.p384_ecdh(&c, &vd), P.p384_ecdh(&d, &vc));
     assert_eq!(format!("{:?}", P.p256_ecdh(&a, &vb)), "SecretBytes<32>(..)");
 }
+
+/// RFC 3394 section 4.1 (128-bit KEK, 128-bit key data) and 4.6 (256-bit
+/// KEK, 256-bit key data); 4.1 is also the DLMS Security setup key-transfer
+/// example (`../shared/vectors/dlms.jsonl`, source xdom/jdlms
+/// SecurityUtilsTest).
+#[test]
+fn aes_key_wrap_rfc3394() {
+    let cases: [(&[u8], &[u8], &[u8]); 2] = [
+        (
+            &hex!("000102030405060708090A0B0C0D0E0F"),
+            &hex!("00112233445566778899AABBCCDDEEFF"),
+            &hex!("1FA68B0A8112B447 AEF34BD8FB5A7B82 9D3E862371D2CFE5"),
+        ),
+        (
+            &hex!("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"),
+            &hex!("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F"),
+            &hex!(
+                "28C9F404C4B810F4 CBCCB35CFB87F826 3F5786E2D80ED326"
+                "CBC7F0E71A99F43B FB988B9B7A02DD21"
+            ),
+        ),
+    ];
+    for (kek, key, wrapped) in cases {
+        let mut out = [0u8; 40];
+        let n = P.aes_key_wrap(kek, key, &mut out).unwrap();
+        assert_eq!(&out[..n], wrapped);
+        let mut plain = [0u8; 32];
+        let m = P.aes_key_unwrap(kek, wrapped, &mut plain).unwrap();
+        assert_eq!(&plain[..m], key);
+
+        // Any single-bit flip fails the RFC 3394 integrity check and leaves
+        // the output zeroed.
+        for bit in 0..wrapped.len() * 8 {
+            let mut bad = wrapped.to_vec();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            let mut plain = [0xAAu8; 32];
+            assert_eq!(
+                P.aes_key_unwrap(kek, &bad, &mut plain),
+                Err(CryptoError::TagMismatch)
+            );
+            assert!(plain[..m].iter().all(|&b| b == 0));
+        }
+    }
+}
+
+#[test]
+fn aes_key_wrap_rejects_bad_lengths() {
+    let kek = [0u8; 16];
+    let mut out = [0u8; 64];
+    // Fewer than two 64-bit blocks, or not a multiple of 8.
+    assert_eq!(
+        P.aes_key_wrap(&kek, &[0; 8], &mut out),
+        Err(CryptoError::InvalidLength)
+    );
+    assert_eq!(
+        P.aes_key_wrap(&kek, &[0; 17], &mut out),
+        Err(CryptoError::InvalidLength)
+    );
+    // Output too small.
+    assert_eq!(
+        P.aes_key_wrap(&kek, &[0; 16], &mut out[..23]),
+        Err(CryptoError::InvalidLength)
+    );
+    // KEK neither 16 nor 32 bytes.
+    assert_eq!(
+        P.aes_key_wrap(&[0; 24], &[0; 16], &mut out),
+        Err(CryptoError::InvalidKey)
+    );
+    assert_eq!(
+        P.aes_key_unwrap(&[0; 15], &[0; 24], &mut out),
+        Err(CryptoError::InvalidKey)
+    );
+    assert_eq!(
+        P.aes_key_unwrap(&kek, &[0; 16], &mut out),
+        Err(CryptoError::InvalidLength)
+    );
+    assert_eq!(
+        P.aes_key_unwrap(&kek, &[0; 25], &mut out),
+        Err(CryptoError::InvalidLength)
+    );
+    assert_eq!(
+        P.aes_key_unwrap(&kek, &[0; 24], &mut out[..15]),
+        Err(CryptoError::InvalidLength)
+    );
+}

@@ -137,6 +137,23 @@ pub trait CryptoProvider {
     /// AES-128-CMAC over the concatenation of `parts` (NIST SP 800-38B).
     fn aes128_cmac(&self, key: &[u8; 16], parts: &[&[u8]]) -> [u8; 16];
 
+    /// AES key wrap (RFC 3394, NIST SP 800-38F KW) of `key` (a multiple of 8
+    /// bytes, at least 16) under a 16- or 32-byte `kek`, written to
+    /// `out[..key.len() + 8]`; returns that length. DLMS wrapped keys
+    /// (Green Book 9.2.3.4, key-info wrapped-key) use it.
+    fn aes_key_wrap(&self, kek: &[u8], key: &[u8], out: &mut [u8]) -> Result<usize, CryptoError>;
+
+    /// Reverses [`aes_key_wrap`](Self::aes_key_wrap): writes the key to
+    /// `out[..wrapped.len() - 8]` and returns its length. An integrity-check
+    /// failure (wrong KEK or altered input) is [`CryptoError::TagMismatch`]
+    /// and leaves `out` zeroed.
+    fn aes_key_unwrap(
+        &self,
+        kek: &[u8],
+        wrapped: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, CryptoError>;
+
     /// SHA-256 over the concatenation of `parts`.
     fn sha256(&self, parts: &[&[u8]]) -> [u8; 32];
 

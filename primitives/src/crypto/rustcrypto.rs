@@ -1,5 +1,5 @@
 //! The RustCrypto provider (feature `rustcrypto`, default): `aes`, `ccm`,
-//! `aes-gcm`, `cmac`, `sha2`, `p256`, `p384`. no_std, no heap.
+//! `aes-gcm`, `cmac`, `aes-kw`, `sha2`, `p256`, `p384`. no_std, no heap.
 //!
 //! AEAD objects hold the expanded AES key schedule, so building one per key
 //! (not per frame) keeps the per-message cost at the cipher itself. Head
@@ -241,6 +241,41 @@ impl CryptoProvider for RustCrypto {
             mac.update(p);
         }
         mac.finalize().into_bytes().into()
+    }
+
+    fn aes_key_wrap(&self, kek: &[u8], key: &[u8], out: &mut [u8]) -> Result<usize, CryptoError> {
+        // RFC 3394 2.2.1: at least two 64-bit blocks of key data.
+        if key.len() < 16 || !key.len().is_multiple_of(8) {
+            return Err(CryptoError::InvalidLength);
+        }
+        let wrapped = match kek.len() {
+            16 => key_init::<aes_kw::KwAes128>(kek)?.wrap_key(key, out),
+            32 => key_init::<aes_kw::KwAes256>(kek)?.wrap_key(key, out),
+            _ => return Err(CryptoError::InvalidKey),
+        };
+        wrapped
+            .map(<[u8]>::len)
+            .map_err(|_| CryptoError::InvalidLength)
+    }
+
+    fn aes_key_unwrap(
+        &self,
+        kek: &[u8],
+        wrapped: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) || out.len() < wrapped.len() - 8 {
+            return Err(CryptoError::InvalidLength);
+        }
+        let key = match kek.len() {
+            16 => key_init::<aes_kw::KwAes128>(kek)?.unwrap_key(wrapped, out),
+            32 => key_init::<aes_kw::KwAes256>(kek)?.unwrap_key(wrapped, out),
+            _ => return Err(CryptoError::InvalidKey),
+        };
+        key.map(<[u8]>::len).map_err(|e| match e {
+            aes_kw::Error::IntegrityCheckFailed => CryptoError::TagMismatch,
+            _ => CryptoError::InvalidLength,
+        })
     }
 
     fn sha256(&self, parts: &[&[u8]]) -> [u8; 32] {
