@@ -17,14 +17,14 @@ fuzz_target!(|data: &[u8]| {
     for fcs in [false, true] {
         let ctx = MacContext { fcs };
         if let Ok(f) = InterPanFrame::decode_with(data, &ctx) {
-            let mut out = [0u8; 256];
+            let mut out = vec![0u8; data.len()];
             if let Ok(n) = f.encode_with(&mut out, &ctx) {
                 assert_eq!(&out[..n], data);
             }
             let base = f.layout().payload;
             let _ = SecuredPayload::decode(f.payload, &PublishedOptions::EMBER, base);
             if let Ok(p) = DpPayload::decode(f.payload, base) {
-                let mut out = [0u8; 256];
+                let mut out = vec![0u8; f.payload.len()];
                 let n = p.encode(&mut out).expect("re-encodes");
                 assert_eq!(&out[..n], f.payload);
             }

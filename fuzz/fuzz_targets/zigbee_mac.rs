@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let ctx = MacContext { fcs: sel & 1 == 1 };
     if let Ok(f) = MacFrame::decode_with(bytes, &ctx) {
-        let mut out = [0u8; 1024];
+        let mut out = vec![0u8; bytes.len()];
         let n = f
             .encode_with(&mut out, &ctx)
             .expect("a decoded frame re-encodes");

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(p) = NwkPdu::decode(data) {
-        let mut out = [0u8; 1024];
+        let mut out = vec![0u8; data.len()];
         let n = p.encode(&mut out).expect("a decoded frame re-encodes");
         assert_eq!(&out[..n], data);
         if let NwkPdu::Frame(f) = p {
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(c) = NwkCommandFrame::decode(data) {
-        let mut out = [0u8; 1024];
+        let mut out = vec![0u8; data.len()];
         let n = c.encode(&mut out).expect("a decoded command re-encodes");
         assert_eq!(&out[..n], data);
     }
