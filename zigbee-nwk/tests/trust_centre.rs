@@ -569,10 +569,14 @@ fn update_device_from_a_router() {
         &mut flash,
     )
     .unwrap();
+    // The child has no network key: its Transport Key goes to the router
+    // inside an APS Tunnel command (NWK-secured), for the router to relay.
     let tk = tc.poll_transmit().unwrap();
-    assert_eq!(tk.dst, dev(6));
+    assert_eq!(tk.dst, dev(1));
+    assert!(tk.nwk_secured);
+    let inner = untunnel(&tk.frame, dev(6));
     let mut child = Joiner::<4>::from_install_code(dev(6), &install_code(6)).unwrap();
-    child.handle_aps(&tk.frame).unwrap();
+    child.handle_aps(&inner).unwrap();
     assert_eq!(child.network_key(), Some((&NWK_KEY, 0)));
     assert_eq!(tc.device(dev(6)).unwrap().short, Some(0x2222));
     // An unknown child through the same router.
@@ -640,10 +644,45 @@ fn update_device_from_a_router() {
         &mut flash,
     )
     .unwrap();
-    child
-        .handle_aps(&tc.poll_transmit().unwrap().frame)
-        .unwrap();
+    let tk = tc.poll_transmit().unwrap();
+    child.handle_aps(&untunnel(&tk.frame, dev(6))).unwrap();
     assert!(drain_tc(&mut tc).contains(&TcEvent::Joined { eui: dev(6) }));
+    // A trust-centre rejoin of a device whose entry is gone is refused,
+    // even with the default key opted in.
+    tc.allow_default_key(true);
+    tc.handle_aps(
+        dev(1),
+        &report(dev(8), tcr, 106, &router_key),
+        &mut rng,
+        &mut flash,
+    )
+    .unwrap();
+    assert!(tc.poll_transmit().is_none());
+    assert_eq!(
+        drain_tc(&mut tc),
+        [TcEvent::Rejected {
+            eui: dev(8),
+            reason: RejectReason::UnknownRejoin
+        }]
+    );
+    assert_eq!(tc.device(dev(8)), None);
+}
+
+/// The APS frame inside a Tunnel command for `dst` (R22 §4.4.10.6).
+fn untunnel(frame: &[u8], dst: Eui64) -> Vec<u8> {
+    use dual_protocol_zigbee_nwk::aps::{ApsBody, ApsCommand, ApsFrame};
+    let ApsFrame {
+        body: ApsBody::Command(c),
+        ..
+    } = ApsFrame::decode(frame).unwrap()
+    else {
+        panic!("a plain APS command");
+    };
+    let ApsCommand::Tunnel { dst: d, frame } = c.command else {
+        panic!("a Tunnel command");
+    };
+    assert_eq!(d, dst);
+    frame.to_vec()
 }
 
 /// Commands a device may not send to the trust centre, and a full table

@@ -17,6 +17,7 @@ mod beacon;
 pub mod broadcast;
 mod build;
 mod command;
+pub mod commissioning;
 pub mod indirect;
 pub mod neighbour;
 pub mod node;

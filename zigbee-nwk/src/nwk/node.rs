@@ -45,6 +45,9 @@
 use super::address_map::{AddressConflict, AddressMap, AddressMapError};
 use super::broadcast::{BROADCAST_DELIVERY_TIME, BroadcastTable};
 use super::build;
+use super::commissioning::{
+    Commissioning, CommissioningEvent, CommissioningFrame, FrameDst, JoinKind, TrustCentreRole,
+};
 use super::indirect::{IndirectError, IndirectEvent, IndirectQueue, TRANSACTION_PERSISTENCE};
 use super::neighbour::{DeviceType, Neighbour, NeighbourTable, Relationship, end_device_timeout};
 use super::routing::{
@@ -54,11 +57,12 @@ use super::{
     BeaconPayload, DiscoverRoute, EndDeviceTimeoutStatus, NetworkStatusCode, NwkBody, NwkCommand,
     NwkCommandFrame, NwkFrame, NwkFrameControl, NwkFrameType, NwkHeader, SourceRoute,
 };
-use crate::aps::TableFull;
+use crate::aps::{ApsBody, ApsCommand, ApsFrame, TableFull};
 use crate::error::{DecodeError, EncodeError};
 use crate::mac::{
     AssociationStatus, CapabilityInformation, FrameType, MacAddress, MacBody, MacCommand, MacFrame,
 };
+use crate::security::trust_centre::{TcError, TrustCentre};
 use crate::security::{
     AuxHeader, IncomingCounters, KeyIdentifier, Keys, OutgoingFrameCounter, SecuredPayload,
     SecurityContext, SecurityError, ZigbeeKey, frame::KeyLookup, secure_nwk, unsecure_nwk,
@@ -128,6 +132,13 @@ pub struct NodeConfig {
     /// previous network key are still accepted (60 s; ZigBee names no
     /// value, see the module documentation).
     pub key_switch_grace: Duration,
+    /// How long a rejoin attempt, or the wait for the network key after
+    /// joining or a trust-centre rejoin, may take before it is given up
+    /// (10 s; like apsSecurityTimeOutPeriod, ZigBee leaves it to the stack).
+    pub security_timeout: Duration,
+    /// Poll interval while waiting for a rejoin response or the network
+    /// key (250 ms).
+    pub key_poll_interval: Duration,
 }
 
 impl NodeConfig {
@@ -148,6 +159,8 @@ impl NodeConfig {
             indirect_persistence: TRANSACTION_PERSISTENCE,
             security: SecurityContext::default(),
             key_switch_grace: Duration::from_secs(60),
+            security_timeout: Duration::from_secs(10),
+            key_poll_interval: Duration::from_millis(250),
         }
     }
 }
@@ -286,6 +299,38 @@ pub enum NodeEvent {
     },
     /// The parent asked this device to leave.
     LeaveRequested,
+    /// This device rejoined (§3.6.1.4.2) with this address and parent.
+    Rejoined {
+        /// Its short address (kept, or a new one from the parent).
+        short: ShortAddr,
+        /// Its parent.
+        parent: ShortAddr,
+        /// A secured rejoin (else a trust-centre rejoin: the network key follows).
+        secured: bool,
+    },
+    /// A rejoin attempt, or the wait for the network key, failed: the
+    /// device is not joined. `status` is the parent's refusal, `None` when
+    /// nothing came in time.
+    RejoinFailed {
+        /// The parent's rejoin status.
+        status: Option<AssociationStatus>,
+    },
+    /// A device rejoined at this parent.
+    ChildRejoined {
+        /// IEEE address.
+        ieee: Eui64,
+        /// Its short address (kept, or newly allocated on a conflict).
+        short: ShortAddr,
+        /// Secured rejoin (else trust-centre rejoin).
+        secured: bool,
+    },
+    /// The network key from the trust centre is in use at the NWK layer.
+    NetworkKeyInstalled {
+        /// Its key sequence number.
+        sequence: u8,
+    },
+    /// An event of the commissioning role (trust centre or joining device).
+    Commissioning(CommissioningEvent),
     /// A received frame was dropped.
     Dropped(NodeError),
 }
@@ -311,8 +356,15 @@ pub struct NwkIndication<'a> {
 enum JoinState {
     Idle,
     Scanning,
-    Associating { parent: ShortAddr },
+    Associating {
+        parent: ShortAddr,
+    },
     Joined,
+    /// Rejoining: scanning (`parent: None`), then waiting for the Rejoin Response.
+    Rejoining {
+        secured: bool,
+        parent: Option<ShortAddr>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,9 +386,22 @@ enum Hop {
 }
 
 /// A NWK role; see the module documentation.
-pub struct Node<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D: usize>
-{
+pub struct Node<
+    S: CounterStore,
+    const NB: usize,
+    const RT: usize,
+    const IQ: usize,
+    const D: usize,
+    C: Commissioning = (),
+> {
     cfg: NodeConfig,
+    /// The commissioning role (trust centre, joining device or none).
+    sec: C,
+    /// Waiting for the network key from the trust centre (after joining
+    /// without it, or a trust-centre rejoin): polling the parent.
+    awaiting_key: bool,
+    /// When a rejoin attempt or the wait for the network key gives up.
+    deadline: Option<Instant>,
     short: ShortAddr,
     pan: PanId,
     parent: Option<ShortAddr>,
@@ -368,8 +433,14 @@ pub struct Node<S: CounterStore, const NB: usize, const RT: usize, const IQ: usi
     alloc_state: u64,
 }
 
-impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D: usize>
-    core::fmt::Debug for Node<S, NB, RT, IQ, D>
+impl<
+    S: CounterStore,
+    const NB: usize,
+    const RT: usize,
+    const IQ: usize,
+    const D: usize,
+    C: Commissioning,
+> core::fmt::Debug for Node<S, NB, RT, IQ, D, C>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Node")
@@ -399,7 +470,7 @@ fn is_broadcast(a: ShortAddr) -> bool {
 }
 
 impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D: usize>
-    Node<S, NB, RT, IQ, D>
+    Node<S, NB, RT, IQ, D, ()>
 {
     /// A node. `keys.network` secures every NWK frame (none: unsecured
     /// network); `counter` is the network key's outgoing frame counter,
@@ -423,6 +494,33 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         counter: OutgoingFrameCounter,
         store: S,
         seed: u64,
+    ) -> Self {
+        Node::with_commissioning(cfg, keys, counter, store, seed, ())
+    }
+}
+
+impl<
+    S: CounterStore,
+    const NB: usize,
+    const RT: usize,
+    const IQ: usize,
+    const D: usize,
+    C: Commissioning,
+> Node<S, NB, RT, IQ, D, C>
+{
+    /// As [`Node::with_seed`] with a commissioning role: a coordinator with
+    /// a [`TrustCentreRole`], a
+    /// router or end device with a
+    /// [`JoinerRole`](super::commissioning::JoinerRole) (give it no network
+    /// key: it takes the key from the trust centre). See
+    /// [`commissioning`](super::commissioning).
+    pub fn with_commissioning(
+        cfg: NodeConfig,
+        keys: Keys,
+        counter: OutgoingFrameCounter,
+        store: S,
+        seed: u64,
+        sec: C,
     ) -> Self {
         let coordinator = cfg.role == Role::Coordinator;
         Node {
@@ -463,6 +561,9 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             next_poll: None,
             alloc_state: seed,
             cfg,
+            sec,
+            awaiting_key: false,
+            deadline: None,
         }
     }
 
@@ -506,6 +607,24 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             Some((s, _)) if *s != sequence => {}
             _ => return Err(NodeError::KeySwitch { sequence }),
         }
+        self.install_key(now, sequence, key, Some(block));
+        Ok(())
+    }
+
+    /// Makes `key` the active network key; the one active becomes the
+    /// previous key for the grace period. The outgoing counter restarts
+    /// at 0 with `reset` (see the module documentation), else runs on
+    /// (the commissioning path: a counter that only grows never repeats a
+    /// nonce under any key, and needs no ordering of stores).
+    fn install_key(&mut self, now: Instant, sequence: u8, key: ZigbeeKey, reset: Option<u32>) {
+        if let Some((s, k)) = self.keys.network.as_mut()
+            && *s == sequence
+        {
+            // The same key sequence again (a trust-centre rejoin): new key
+            // material, counters kept.
+            *k = key;
+            return;
+        }
         if let Some((old, _, _)) = self.previous_key.take() {
             self.incoming
                 .remove_key(KeyIdentifier::Network { sequence: old });
@@ -513,11 +632,14 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         // Counters left from an earlier key with this sequence number.
         self.incoming
             .remove_key(KeyIdentifier::Network { sequence });
-        if let Some((s, k)) = self.keys.network.replace((sequence, key)) {
+        if let Some((s, k)) = self.keys.network.replace((sequence, key))
+            && s != sequence
+        {
             self.previous_key = Some((s, k, now + self.cfg.key_switch_grace));
         }
-        self.counter = OutgoingFrameCounter::resume(0, block);
-        Ok(())
+        if let Some(block) = reset {
+            self.counter = OutgoingFrameCounter::resume(0, block);
+        }
     }
 
     fn expire_previous_key(&mut self, now: Instant) {
@@ -722,6 +844,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             self.discovery.poll_timeout(),
             self.neighbours.next_child_expiry(),
             self.previous_key.as_ref().map(|(_, _, t)| *t),
+            self.deadline,
         ]
         .into_iter()
         .flatten()
@@ -731,6 +854,10 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.expire_previous_key(now);
+        if self.deadline.is_some_and(|t| t <= now) {
+            self.deadline = None;
+            self.security_deadline(now);
+        }
         if let PermitJoin::Until(t) = self.permit
             && t <= now
         {
@@ -750,7 +877,23 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         }
         if self.next_poll.is_some_and(|t| t <= now) {
             let joined = self.is_joined();
-            self.next_poll = if joined {
+            let waiting = self.awaiting_key
+                || matches!(
+                    self.state,
+                    JoinState::Rejoining {
+                        parent: Some(_),
+                        ..
+                    }
+                );
+            let sleepy = matches!(
+                self.cfg.role,
+                Role::EndDevice {
+                    rx_on_when_idle: false
+                }
+            );
+            self.next_poll = if waiting {
+                Some(now + self.cfg.key_poll_interval)
+            } else if joined && sleepy {
                 Some(now + self.cfg.poll_interval)
             } else {
                 None
@@ -776,6 +919,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                 self.push_event(NodeEvent::RouteDiscoveryFailed { dst });
             }
         }
+        self.drain_commissioning(now);
     }
 
     /// Sends a MAC data request to the parent now (a sleepy end device's poll).
@@ -784,7 +928,11 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
     /// [`NodeError::NotJoined`], [`NodeError::TxQueueFull`].
     pub fn send_data_request(&mut self) -> Result<(), NodeError> {
         let (parent, src) = match self.state {
-            JoinState::Associating { parent } => (parent, MacAddress::Extended(self.cfg.ieee)),
+            JoinState::Associating { parent }
+            | JoinState::Rejoining {
+                parent: Some(parent),
+                ..
+            } => (parent, MacAddress::Extended(self.cfg.ieee)),
             JoinState::Joined => (
                 self.parent.ok_or(NodeError::NotJoined)?,
                 MacAddress::Short(self.short),
@@ -980,11 +1128,26 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         payload: &[u8],
         hop: Hop,
     ) -> Result<(), NodeError> {
-        let mut nwk = [0u8; MAX_FRAME];
         // A frame held for a sleepy child is secured when it is collected,
         // so its frame counter is taken when it goes on air (§4.3.1.1).
-        let indirect = matches!(hop, Hop::Indirect(_));
-        let n = self.encode_nwk(&mut nwk, header, payload, !indirect)?;
+        let mode = if matches!(hop, Hop::Indirect(_)) {
+            Protect::Later
+        } else {
+            Protect::Now
+        };
+        self.emit_with(now, header, payload, hop, mode)
+    }
+
+    fn emit_with(
+        &mut self,
+        now: Instant,
+        header: NwkHeader<'_>,
+        payload: &[u8],
+        hop: Hop,
+        mode: Protect,
+    ) -> Result<(), NodeError> {
+        let mut nwk = [0u8; MAX_FRAME];
+        let n = self.encode_nwk(&mut nwk, header, payload, mode)?;
         let nwk = nwk.get(..n).unwrap_or(&[]);
         let mut mac = [0u8; MAX_FRAME];
         let seq = self.next_mac_seq();
@@ -1013,7 +1176,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                     t.min(self.cfg.indirect_persistence)
                 });
             let nwk_at = m.saturating_sub(n);
-            if self.keys.network.is_some() {
+            if self.keys.network.is_some() && mode == Protect::Later {
                 self.indirect.push_unsecured(
                     now,
                     MacAddress::Short(child),
@@ -1034,17 +1197,24 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         }
     }
 
-    /// Encodes a NWK frame; with a network key, secured when `secure`, else
-    /// laid out for [`Self::secure_held`] (plaintext, placeholder counter).
+    /// Encodes a NWK frame; with a network key, secured ([`Protect::Now`]),
+    /// laid out for [`Self::secure_held`] (plaintext, placeholder counter,
+    /// [`Protect::Later`]) or sent without NWK security ([`Protect::Plain`]).
     fn encode_nwk(
         &mut self,
         buf: &mut [u8],
         header: NwkHeader<'_>,
         payload: &[u8],
-        secure: bool,
+        mode: Protect,
     ) -> Result<usize, NodeError> {
         let mut header = header;
-        let Some((sequence, key)) = &self.keys.network else {
+        let secure = mode == Protect::Now;
+        let Some((sequence, key)) = self
+            .keys
+            .network
+            .as_ref()
+            .filter(|_| mode != Protect::Plain)
+        else {
             header.frame_control.security = false;
             let body = if header.frame_control.frame_type == NwkFrameType::Command {
                 NwkBody::Command(NwkCommandFrame::decode(payload)?)
@@ -1134,6 +1304,24 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         frame: &[u8],
         lqi: u8,
     ) -> Result<Option<NwkIndication<'_>>, NodeError> {
+        let r = self.input(now, frame, lqi);
+        self.drain_commissioning(now);
+        Ok(r?.map(|d| NwkIndication {
+            src: d.src,
+            src_ieee: d.src_ieee,
+            dst: d.dst,
+            lqi: d.lqi,
+            secured: d.secured,
+            payload: self.rx.get(..d.len).unwrap_or(&[]),
+        }))
+    }
+
+    fn input(
+        &mut self,
+        now: Instant,
+        frame: &[u8],
+        lqi: u8,
+    ) -> Result<Option<Delivered>, NodeError> {
         let mac = MacFrame::decode(frame)?;
         if let Some(p) = mac.dst_pan
             && p != self.pan
@@ -1171,6 +1359,14 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
     }
 
     fn on_beacon(&mut self, now: Instant, mac: &MacFrame<'_>, permit: bool, payload: &[u8]) {
+        if let JoinState::Rejoining {
+            secured,
+            parent: None,
+        } = self.state
+        {
+            self.rejoin_at(now, mac, secured, payload);
+            return;
+        }
         if self.state != JoinState::Scanning || !permit {
             return;
         }
@@ -1208,6 +1404,52 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         }
         // macResponseWaitTime: poll for the association response.
         self.next_poll = Some(now + Duration::from_millis(500));
+    }
+
+    /// A beacon while rejoining: its sender, if of this network, is sent
+    /// the Rejoin Request (§3.4.6), NWK-secured or not.
+    fn rejoin_at(&mut self, now: Instant, mac: &MacFrame<'_>, secured: bool, payload: &[u8]) {
+        let (Some(MacAddress::Short(parent)), Some(pan)) = (mac.src, mac.src_pan) else {
+            return;
+        };
+        let Ok(b) = BeaconPayload::decode(payload) else {
+            return;
+        };
+        let any = self.cfg.extended_pan_id == Eui64([0; 8]);
+        if b.protocol_id != 0 || !(any || b.extended_pan_id == self.cfg.extended_pan_id) {
+            return;
+        }
+        self.pan = pan;
+        self.state = JoinState::Rejoining {
+            secured,
+            parent: Some(parent),
+        };
+        let mut body = [0u8; 4];
+        let Ok(n) = (NwkCommandFrame {
+            command: NwkCommand::RejoinRequest(self.capability()),
+            tlvs: &[],
+        })
+        .encode(&mut body) else {
+            return;
+        };
+        let seq = self.next_nwk_seq();
+        let mut h = self.header(NwkFrameType::Command, parent, 1, seq);
+        h.frame_control.discover_route = DiscoverRoute::Suppress;
+        let mode = if secured {
+            Protect::Now
+        } else {
+            Protect::Plain
+        };
+        if let Err(e) = self.emit_with(
+            now,
+            h,
+            body.get(..n).unwrap_or(&[]),
+            Hop::Direct(parent),
+            mode,
+        ) {
+            self.push_event(NodeEvent::Dropped(e));
+        }
+        self.next_poll = Some(now + self.cfg.key_poll_interval);
     }
 
     fn capability(&self) -> CapabilityInformation {
@@ -1310,6 +1552,12 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                     timeout: None,
                 })?;
                 self.schedule_joined(now);
+                if self.sec.joins() && self.keys.network.is_none() {
+                    // The trust centre's Transport Key is held at the parent.
+                    self.awaiting_key = true;
+                    self.deadline = Some(now + self.cfg.security_timeout);
+                    self.next_poll = Some(now + self.cfg.key_poll_interval);
+                }
                 self.push_event(NodeEvent::Joined {
                     short: short_address,
                     parent,
@@ -1412,6 +1660,11 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
                             self.push_event(NodeEvent::AddressConflict(c));
                         }
                         (ShortAddr(0xffff), AssociationStatus::PanAtCapacity)
+                    } else if !self.sec.child_joined(ieee, short, JoinKind::Association) {
+                        // The trust centre refused it (its event says why).
+                        self.neighbours.remove(short);
+                        self.address_map.remove(ieee);
+                        (ShortAddr(0xffff), AssociationStatus::PanAccessDenied)
                     } else {
                         (short, AssociationStatus::Success)
                     }
@@ -1457,7 +1710,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         from: ShortAddr,
         bytes: &[u8],
         lqi: u8,
-    ) -> Result<Option<NwkIndication<'_>>, NodeError> {
+    ) -> Result<Option<Delivered>, NodeError> {
         let mut local = [0u8; MAX_FRAME];
         let n = bytes.len();
         local
@@ -1467,6 +1720,7 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         let local = local.get_mut(..n).unwrap_or(&mut []);
         let frame = NwkFrame::decode_with(local, &self.cfg.security)?;
         let secured = frame.header.frame_control.security;
+        let unsecured_ok = !secured && self.unsecured_allowed(&frame);
         let payload_range = if secured {
             if self.keys.network.is_none() {
                 return Err(self.drop_with(NodeError::Security(SecurityError::NoKey {
@@ -1486,10 +1740,25 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             };
             match unsecure_nwk(local, &self.cfg.security, &lookup, &mut self.incoming) {
                 Ok(u) => u.payload,
+                Err(SecurityError::UnknownKeySequence { sequence })
+                    if self.implicit_switch(now, sequence) =>
+                {
+                    let lookup = NetworkKeys {
+                        active: self.keys.network.as_ref(),
+                        previous: self.previous_key.as_ref(),
+                    };
+                    match unsecure_nwk(local, &self.cfg.security, &lookup, &mut self.incoming) {
+                        Ok(u) => u.payload,
+                        Err(e) => return Err(self.drop_with(NodeError::Security(e))),
+                    }
+                }
                 Err(e) => return Err(self.drop_with(NodeError::Security(e))),
             }
         } else {
-            if self.keys.network.is_some() {
+            // With a network key, or while waiting for one from the trust
+            // centre, only what rejoining and key transport need may come
+            // unsecured (§4.3.1.2, §4.6.3.3).
+            if (self.keys.network.is_some() || self.awaiting_key) && !unsecured_ok {
                 return Err(self.drop_with(NodeError::Unsecured));
             }
             let (_, h) = NwkHeader::decode(local)?;
@@ -1558,7 +1827,13 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         }
         if header.frame_control.frame_type == NwkFrameType::Command {
             let cmd = NwkCommandFrame::decode(payload)?;
-            self.on_nwk_command(now, from, lqi, &header, cmd.command)?;
+            self.on_nwk_command(now, from, lqi, &header, cmd.command, secured)?;
+            return Ok(None);
+        }
+        let src_ieee = header
+            .src_ieee
+            .or_else(|| self.address_map.ieee(header.src));
+        if is_aps_command(payload) && self.commissioning_input(now, src_ieee, secured, payload) {
             return Ok(None);
         }
         let out = self
@@ -1566,13 +1841,13 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
             .get_mut(..payload.len())
             .ok_or(NodeError::NotForUs)?;
         out.copy_from_slice(payload);
-        Ok(Some(NwkIndication {
+        Ok(Some(Delivered {
             src: header.src,
             src_ieee: header.src_ieee,
             dst,
             lqi,
             secured,
-            payload: self.rx.get(..payload.len()).unwrap_or(&[]),
+            len: payload.len(),
         }))
     }
 
@@ -1678,9 +1953,17 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         lqi: u8,
         header: &NwkHeader<'_>,
         cmd: NwkCommand<'_>,
+        secured: bool,
     ) -> Result<(), NodeError> {
         let router = !matches!(self.cfg.role, Role::EndDevice { .. });
         match cmd {
+            NwkCommand::RejoinRequest(cap) if router && self.is_joined() => {
+                self.on_rejoin_request(now, header, cap, secured)
+            }
+            NwkCommand::RejoinResponse { address, status } => {
+                self.on_rejoin_response(now, from, address, status, secured);
+                Ok(())
+            }
             NwkCommand::RouteRequest {
                 options,
                 id,
@@ -1864,6 +2147,520 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
         }
     }
 
+    /// Rejoins the network (NLME-JOIN.request with RejoinNetwork = 0x02,
+    /// ZigBee R22 §3.6.1.4.2): a beacon request finds a parent of this
+    /// network (permit joining is not needed), which is sent a Rejoin
+    /// Request keeping this device's short address; the device polls the
+    /// parent for the Rejoin Response. `secured`: the request is
+    /// NWK-secured with the current network key (secured rejoin, for a
+    /// device that lost its parent); otherwise it goes unsecured and the
+    /// trust centre decides (trust-centre rejoin, §4.6.3.3, for a device
+    /// that missed a key switch): it then sends the current network key
+    /// under this device's own link key. A node with a joining role falls
+    /// back from a secured rejoin to a trust-centre rejoin when nothing
+    /// answers within [`NodeConfig::security_timeout`]; then
+    /// [`NodeEvent::Rejoined`] or [`NodeEvent::RejoinFailed`].
+    ///
+    /// # Errors
+    /// [`NodeError::NotJoined`] for a coordinator, a device that never
+    /// joined, or a secured rejoin without a network key.
+    pub fn rejoin(&mut self, now: Instant, secured: bool) -> Result<(), NodeError> {
+        if self.cfg.role == Role::Coordinator
+            || self.short.0 >= 0xfff8
+            || (secured && self.keys.network.is_none())
+        {
+            return Err(NodeError::NotJoined);
+        }
+        self.state = JoinState::Rejoining {
+            secured,
+            parent: None,
+        };
+        self.parent = None;
+        self.awaiting_key = false;
+        self.next_poll = None;
+        self.deadline = Some(now + self.cfg.security_timeout);
+        let mut f = [0u8; MAX_FRAME];
+        let seq = self.next_mac_seq();
+        let n = build::command(
+            &mut f,
+            seq,
+            Some(PanId::BROADCAST),
+            Some(MacAddress::Short(ShortAddr::BROADCAST)),
+            None,
+            None,
+            MacCommand::BeaconRequest,
+        )?;
+        if self.queue_tx(f.get(..n).unwrap_or(&[])) {
+            Ok(())
+        } else {
+            Err(NodeError::TxQueueFull)
+        }
+    }
+
+    /// Whether this device is rejoining.
+    #[must_use]
+    pub fn is_rejoining(&self) -> bool {
+        matches!(self.state, JoinState::Rejoining { .. })
+    }
+
+    /// Whether this device waits for the network key from the trust centre.
+    #[must_use]
+    pub const fn awaiting_network_key(&self) -> bool {
+        self.awaiting_key
+    }
+
+    /// The commissioning role.
+    #[must_use]
+    pub const fn commissioning(&self) -> &C {
+        &self.sec
+    }
+
+    /// The commissioning role, to configure it (allow-list, install codes)
+    /// or start an exchange; call [`Node::flush_commissioning`] afterwards
+    /// so that the frames it queued are sent.
+    pub fn commissioning_mut(&mut self) -> &mut C {
+        &mut self.sec
+    }
+
+    /// Sends what the commissioning role queued and takes its events
+    /// (done by [`Node::handle_input`] and [`Node::handle_timeout`] too).
+    pub fn flush_commissioning(&mut self, now: Instant) {
+        self.drain_commissioning(now);
+    }
+
+    fn security_deadline(&mut self, now: Instant) {
+        match self.state {
+            JoinState::Rejoining { secured: true, .. } if self.sec.joins() => {
+                if self.rejoin(now, false).is_ok() {
+                    return;
+                }
+            }
+            JoinState::Rejoining { .. } => {}
+            _ if self.awaiting_key => {}
+            _ => return,
+        }
+        self.state = JoinState::Idle;
+        self.awaiting_key = false;
+        self.parent = None;
+        self.next_poll = None;
+        self.push_event(NodeEvent::RejoinFailed { status: None });
+    }
+
+    /// What may come NWK-unsecured on a secured network.
+    fn unsecured_allowed(&self, f: &NwkFrame<'_>) -> bool {
+        match &f.body {
+            NwkBody::Command(c) => match c.command {
+                NwkCommand::RejoinRequest(_) => {
+                    !matches!(self.cfg.role, Role::EndDevice { .. }) && self.is_joined()
+                }
+                NwkCommand::RejoinResponse { .. } => matches!(
+                    self.state,
+                    JoinState::Rejoining {
+                        secured: false,
+                        parent: Some(_)
+                    }
+                ),
+                _ => false,
+            },
+            // APS-secured key transport (the joiner checks its key and counter).
+            NwkBody::Data(p) => self.awaiting_key && is_aps_command(p),
+            _ => false,
+        }
+    }
+
+    /// A frame under a key sequence number this node does not use: the
+    /// network key the trust centre sent for it becomes active (§4.3.1.2).
+    fn implicit_switch(&mut self, now: Instant, sequence: u8) -> bool {
+        let Some(key) = self.sec.switch_to_pending(sequence) else {
+            return false;
+        };
+        let Ok(k) = ZigbeeKey::new(&key) else {
+            return false;
+        };
+        self.install_key(now, sequence, k, None);
+        self.push_event(NodeEvent::NetworkKeyInstalled { sequence });
+        true
+    }
+
+    /// An APS command frame for this node: a Tunnel from the trust centre
+    /// is relayed to the child it names (§4.4.10.6); everything else goes
+    /// to the commissioning role. Returns whether it was taken.
+    fn commissioning_input(
+        &mut self,
+        now: Instant,
+        src: Option<Eui64>,
+        secured: bool,
+        aps: &[u8],
+    ) -> bool {
+        if self.sec.joins()
+            && let Ok(ApsFrame {
+                body: ApsBody::Command(c),
+                ..
+            }) = ApsFrame::decode(aps)
+            && let ApsCommand::Tunnel { dst, frame } = c.command
+        {
+            let router = !matches!(self.cfg.role, Role::EndDevice { .. });
+            if router && secured && src.is_some() && src == self.sec.trust_centre() {
+                let relayed = self
+                    .address_map
+                    .short(dst)
+                    .ok_or(NodeError::NotForUs)
+                    .and_then(|short| {
+                        self.send_to_joiner(now, dst, short, NwkFrameType::Data, frame, false)
+                    });
+                if let Err(e) = relayed {
+                    self.push_event(NodeEvent::Dropped(e));
+                }
+            } else {
+                self.push_event(NodeEvent::Dropped(NodeError::Unsecured));
+            }
+            return true;
+        }
+        self.sec.handle_aps(src, secured, aps)
+    }
+
+    /// A NWK frame for a device that is joining or rejoining at this
+    /// parent: held until it polls, for its IEEE address (it may not know
+    /// its short address yet, and polls by IEEE address while rejoining),
+    /// NWK-secured when it is collected or (`secure` false) sent unsecured.
+    fn send_to_joiner(
+        &mut self,
+        now: Instant,
+        ieee: Eui64,
+        short: ShortAddr,
+        frame_type: NwkFrameType,
+        payload: &[u8],
+        secure: bool,
+    ) -> Result<(), NodeError> {
+        let seq = self.next_nwk_seq();
+        let mut h = self.header(frame_type, short, 1, seq);
+        h.frame_control.discover_route = DiscoverRoute::Suppress;
+        let mode = if secure {
+            Protect::Later
+        } else {
+            Protect::Plain
+        };
+        let mut nwk = [0u8; MAX_FRAME];
+        let n = self.encode_nwk(&mut nwk, h, payload, mode)?;
+        let nwk = nwk.get(..n).unwrap_or(&[]);
+        let mut mac = [0u8; MAX_FRAME];
+        let mseq = self.next_mac_seq();
+        let m = build::mac_frame(
+            &mut mac,
+            FrameType::Data,
+            mseq,
+            Some(self.pan),
+            Some(MacAddress::Extended(ieee)),
+            None,
+            Some(MacAddress::Short(self.short)),
+            false,
+            MacBody::Data(nwk),
+        )?;
+        let mac = mac.get(..m).unwrap_or(&[]);
+        let dst = MacAddress::Extended(ieee);
+        let persistence = self.cfg.indirect_persistence;
+        if secure && self.keys.network.is_some() {
+            self.indirect
+                .push_unsecured(now, dst, mac, m.saturating_sub(n), persistence)?;
+        } else {
+            self.indirect.push(now, dst, mac, persistence)?;
+        }
+        Ok(())
+    }
+
+    fn child_entry(
+        now: Instant,
+        short: ShortAddr,
+        ieee: Eui64,
+        cap: CapabilityInformation,
+        timeout: Duration,
+    ) -> Neighbour {
+        Neighbour {
+            short,
+            ieee: Some(ieee),
+            device_type: if cap.device_type_ffd() {
+                DeviceType::Router
+            } else {
+                DeviceType::EndDevice
+            },
+            relationship: Relationship::Child,
+            rx_on_when_idle: cap.rx_on_when_idle(),
+            lqi: u8::MAX,
+            incoming_cost: 1,
+            outgoing_cost: 0,
+            age: 0,
+            last_heard: now,
+            timeout: (!cap.device_type_ffd()).then_some(timeout),
+        }
+    }
+
+    fn parent_entry(now: Instant, parent: ShortAddr) -> Neighbour {
+        Neighbour {
+            short: parent,
+            ieee: None,
+            device_type: if parent.0 == 0 {
+                DeviceType::Coordinator
+            } else {
+                DeviceType::Router
+            },
+            relationship: Relationship::Parent,
+            rx_on_when_idle: true,
+            lqi: u8::MAX,
+            incoming_cost: 1,
+            outgoing_cost: 0,
+            age: 0,
+            last_heard: now,
+            timeout: None,
+        }
+    }
+
+    /// A Rejoin Request at this parent (§3.6.1.4.2, §3.4.6): the device
+    /// keeps its short address unless another device holds it; a secured
+    /// request is admitted as a secured rejoin, an unsecured one only if
+    /// the commissioning role (the trust centre, or through Update Device)
+    /// agrees. The Rejoin Response (§3.4.7) is held for the device's IEEE
+    /// address, NWK-secured like the request.
+    fn on_rejoin_request(
+        &mut self,
+        now: Instant,
+        header: &NwkHeader<'_>,
+        cap: CapabilityInformation,
+        secured: bool,
+    ) -> Result<(), NodeError> {
+        let Some(ieee) = header.src_ieee else {
+            return Err(self.drop_with(NodeError::NotForUs));
+        };
+        let keep = header.src.0 < 0xfff8
+            && header.src != self.short
+            && self.address_map.ieee(header.src).is_none_or(|e| e == ieee)
+            && self
+                .neighbours
+                .get(header.src)
+                .is_none_or(|n| n.ieee.is_none_or(|e| e == ieee));
+        let short = if keep {
+            Some(header.src)
+        } else {
+            self.allocate()
+        };
+        let kind = if secured {
+            JoinKind::SecuredRejoin
+        } else {
+            JoinKind::TrustCentreRejoin
+        };
+        let status = match short {
+            None => AssociationStatus::PanAtCapacity,
+            Some(short) => {
+                // A device that moved: its old entry under another address goes.
+                if let Some(old) = self.address_map.short(ieee)
+                    && old != short
+                {
+                    self.neighbours.remove(old);
+                }
+                let child = Self::child_entry(now, short, ieee, cap, self.cfg.child_timeout);
+                if self.neighbours.upsert(child).is_err()
+                    || self.address_map.update(short, ieee).is_err()
+                {
+                    self.neighbours.remove(short);
+                    AssociationStatus::PanAtCapacity
+                } else if self.keys.network.is_none() || self.sec.child_joined(ieee, short, kind) {
+                    AssociationStatus::Success
+                } else {
+                    self.neighbours.remove(short);
+                    AssociationStatus::PanAccessDenied
+                }
+            }
+        };
+        let address = match (status, short) {
+            (AssociationStatus::Success, Some(s)) => s,
+            _ => ShortAddr(0xffff),
+        };
+        let mut body = [0u8; 8];
+        let n = NwkCommandFrame {
+            command: NwkCommand::RejoinResponse { address, status },
+            tlvs: &[],
+        }
+        .encode(&mut body)?;
+        self.send_to_joiner(
+            now,
+            ieee,
+            header.src,
+            NwkFrameType::Command,
+            body.get(..n).unwrap_or(&[]),
+            secured,
+        )?;
+        self.push_event(if status == AssociationStatus::Success {
+            NodeEvent::ChildRejoined {
+                ieee,
+                short: address,
+                secured,
+            }
+        } else {
+            NodeEvent::JoinRefused { ieee, status }
+        });
+        Ok(())
+    }
+
+    /// The parent's Rejoin Response (§3.4.7) to this rejoining device.
+    fn on_rejoin_response(
+        &mut self,
+        now: Instant,
+        from: ShortAddr,
+        address: ShortAddr,
+        status: AssociationStatus,
+        secured: bool,
+    ) {
+        let JoinState::Rejoining {
+            secured: asked_secured,
+            parent: Some(_),
+        } = self.state
+        else {
+            return;
+        };
+        if asked_secured && !secured {
+            return;
+        }
+        self.next_poll = None;
+        if status != AssociationStatus::Success {
+            self.state = JoinState::Idle;
+            self.deadline = None;
+            self.push_event(NodeEvent::RejoinFailed {
+                status: Some(status),
+            });
+            return;
+        }
+        self.short = address;
+        self.parent = Some(from);
+        self.state = JoinState::Joined;
+        self.neighbours = NeighbourTable::new();
+        let _ = self.neighbours.upsert(Self::parent_entry(now, from));
+        self.schedule_joined(now);
+        if !asked_secured && self.sec.joins() {
+            self.awaiting_key = true;
+            self.sec.begin_rejoin();
+            self.deadline = Some(now + self.cfg.security_timeout);
+            self.next_poll = Some(now + self.cfg.key_poll_interval);
+        } else {
+            self.deadline = None;
+        }
+        self.push_event(NodeEvent::Rejoined {
+            short: address,
+            parent: from,
+            secured: asked_secured,
+        });
+    }
+
+    /// Tells a child to leave (NWK Leave with the request bit, §3.4.4) and
+    /// forgets it: the trust centre's Remove Device, or a decommissioning.
+    fn remove_child(&mut self, now: Instant, ieee: Eui64) {
+        let Some(short) = self.address_map.short(ieee) else {
+            return;
+        };
+        if self
+            .neighbours
+            .get(short)
+            .is_none_or(|n| n.relationship != Relationship::Child)
+        {
+            return;
+        }
+        let hop = self.next_hop(short).unwrap_or(Hop::Direct(short));
+        let seq = self.next_nwk_seq();
+        let mut h = self.header(NwkFrameType::Command, short, 1, seq);
+        h.frame_control.discover_route = DiscoverRoute::Suppress;
+        if let Err(e) = self.send_command(now, h, NwkCommand::Leave { options: 0x40 }, Some(hop)) {
+            self.push_event(NodeEvent::Dropped(e));
+        }
+        self.neighbours.remove(short);
+        self.address_map.remove(ieee);
+        self.push_event(NodeEvent::ChildLeft { short });
+    }
+
+    /// Takes the role's events (reacting to the joiner's: keys into the NWK
+    /// layer, children removed) and sends the frames it queued.
+    fn drain_commissioning(&mut self, now: Instant) {
+        // Bounded: each event is handled once; reactions may queue frames.
+        for _ in 0..EVENT_QUEUE {
+            let Some(e) = self.sec.poll_event() else {
+                break;
+            };
+            self.on_commissioning_event(now, e);
+            self.push_event(NodeEvent::Commissioning(e));
+        }
+        for _ in 0..TX_QUEUE * 4 {
+            let Some(f) = self.sec.poll_transmit() else {
+                break;
+            };
+            if let Err(e) = self.send_commissioning(now, &f) {
+                self.push_event(NodeEvent::Dropped(e));
+                self.push_event(NodeEvent::Commissioning(CommissioningEvent::FrameLost {
+                    dst: f.dst,
+                }));
+            }
+        }
+    }
+
+    fn on_commissioning_event(&mut self, now: Instant, e: CommissioningEvent) {
+        use crate::security::joiner::JoinerEvent;
+        match e {
+            CommissioningEvent::Joiner(
+                JoinerEvent::NetworkKey { active: true, .. } | JoinerEvent::KeySwitched { .. },
+            ) => {
+                let Some((key, sequence)) = self.sec.network_key() else {
+                    return;
+                };
+                if self
+                    .keys
+                    .network
+                    .as_ref()
+                    .is_some_and(|(s, _)| *s == sequence)
+                    && !self.awaiting_key
+                {
+                    return;
+                }
+                let Ok(k) = ZigbeeKey::new(&key) else {
+                    return;
+                };
+                self.install_key(now, sequence, k, None);
+                let first = self.awaiting_key;
+                self.awaiting_key = false;
+                self.deadline = None;
+                self.push_event(NodeEvent::NetworkKeyInstalled { sequence });
+                if first {
+                    self.sec.network_key_installed();
+                }
+            }
+            CommissioningEvent::Joiner(JoinerEvent::RemoveChild { target }) => {
+                self.remove_child(now, target);
+            }
+            _ => {}
+        }
+    }
+
+    fn send_commissioning(
+        &mut self,
+        now: Instant,
+        f: &CommissioningFrame,
+    ) -> Result<(), NodeError> {
+        match f.dst {
+            FrameDst::TrustCentre => {
+                let tc = ShortAddr(0);
+                // The hub is a concentrator: a route record first lets it answer.
+                if matches!(self.cfg.role, Role::EndDevice { .. }) || self.route_record_required(tc)
+                {
+                    let _ = self.send_route_record(now, tc);
+                }
+                self.send_data(now, tc, &f.frame)
+            }
+            FrameDst::Device { eui, nwk_secured } => {
+                let short = self.address_map.short(eui).ok_or(NodeError::NotForUs)?;
+                if nwk_secured {
+                    self.send_data(now, short, &f.frame)
+                } else {
+                    self.send_to_joiner(now, eui, short, NwkFrameType::Data, &f.frame, false)
+                }
+            }
+        }
+    }
+
     fn send_link_status(&mut self, now: Instant) -> Result<(), NodeError> {
         let entries = self.neighbours.link_status();
         let mut list = [0u8; 3 * 40];
@@ -1982,6 +2779,32 @@ impl<S: CounterStore, const NB: usize, const RT: usize, const IQ: usize, const D
     }
 }
 
+/// How [`Node::encode_nwk`] protects a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protect {
+    /// Secured now.
+    Now,
+    /// Laid out for securing when collected from the indirect queue.
+    Later,
+    /// Without NWK security (rejoin and key transport to a device without the key).
+    Plain,
+}
+
+/// An indication before it borrows the node's receive buffer.
+struct Delivered {
+    src: ShortAddr,
+    src_ieee: Option<Eui64>,
+    dst: ShortAddr,
+    lqi: u8,
+    secured: bool,
+    len: usize,
+}
+
+/// Whether an APS frame is a command frame (frame type 0b01, §2.2.5.1.1.1).
+fn is_aps_command(aps: &[u8]) -> bool {
+    aps.first().is_some_and(|fc| fc & 0x03 == 0x01)
+}
+
 /// The network keys accepted for input: the active one and, during the
 /// grace period after a switch, the previous one.
 struct NetworkKeys<'a> {
@@ -2008,4 +2831,82 @@ impl KeyLookup for NetworkKeys<'_> {
 fn child_addrs(n: &Neighbour) -> [MacAddress; 2] {
     let short = MacAddress::Short(n.short);
     [short, n.ieee.map_or(short, MacAddress::Extended)]
+}
+
+/// The hub as trust centre: the operations that involve both the
+/// [`TrustCentre`] and the NWK layer.
+impl<
+    S: CounterStore,
+    const NB: usize,
+    const RT: usize,
+    const IQ: usize,
+    const D: usize,
+    S2: CounterStore,
+    R: rand_core::CryptoRng,
+    const N: usize,
+    const Q: usize,
+> Node<S, NB, RT, IQ, D, TrustCentreRole<S2, R, N, Q>>
+{
+    /// The trust centre.
+    #[must_use]
+    pub const fn trust_centre(&self) -> &TrustCentre<N, Q> {
+        &self.sec.tc
+    }
+
+    /// Starts a network key rotation (ZigBee R22 §4.6.3.4): the new key is
+    /// transported to every joined device, NWK-secured under the current key.
+    ///
+    /// # Errors
+    /// [`TcError`].
+    pub fn rotate_network_key(&mut self, now: Instant, new_key: [u8; 16]) -> Result<(), TcError> {
+        let role = &mut self.sec;
+        role.tc.rotate_network_key(new_key, &mut role.store)?;
+        self.drain_commissioning(now);
+        Ok(())
+    }
+
+    /// Switches the network to the key being rotated: Switch Key goes to
+    /// every joined device (frames sent directly go under the current key;
+    /// frames held for sleepy children are secured under the new one when
+    /// they poll, and a device holding the new key switches on the first
+    /// frame under it), then the hub's NWK layer uses the new key, its
+    /// outgoing counter running on (no reset, so no store ordering is
+    /// needed). A device that missed the new key rejoins with a
+    /// trust-centre rejoin.
+    ///
+    /// # Errors
+    /// [`TcError`].
+    pub fn switch_to_new_network_key(&mut self, now: Instant) -> Result<(), TcError> {
+        let role = &mut self.sec;
+        role.tc.switch_network_key(&mut role.store)?;
+        self.drain_commissioning(now);
+        let net = self.sec.tc.network();
+        let sequence = net.sequence;
+        let key = ZigbeeKey::new(&net.key.0).map_err(|_| TcError::NoPendingKey)?;
+        self.install_key(now, sequence, key, None);
+        Ok(())
+    }
+
+    /// Decommissions a device (ZigBee R22 §4.6.3.5): a child of this hub is
+    /// told to leave and forgotten; a router's child is removed by an APS
+    /// Remove Device to that router; the device's entry and keys are
+    /// deleted, so its frames and a later trust-centre rejoin are refused.
+    ///
+    /// # Errors
+    /// [`TcError::UnknownDevice`], counter or queue errors.
+    pub fn decommission(&mut self, now: Instant, eui: Eui64) -> Result<(), TcError> {
+        let parent = self
+            .sec
+            .tc
+            .device(eui)
+            .ok_or(TcError::UnknownDevice)?
+            .parent;
+        let role = &mut self.sec;
+        role.tc.decommission(eui, parent, &mut role.store)?;
+        if parent.is_none() {
+            self.remove_child(now, eui);
+        }
+        self.drain_commissioning(now);
+        Ok(())
+    }
 }

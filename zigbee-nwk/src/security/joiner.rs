@@ -21,7 +21,8 @@ use super::key_store::{
     plain_command, seal_command,
 };
 use super::mmo::verify_key_hash;
-use crate::aps::{ApsCommand, ApsStatus, KeyDescriptor, KeyType};
+use crate::aps::{ApsCommand, ApsStatus, KeyDescriptor, KeyType, UpdateDeviceStatus};
+use crate::types::ShortAddr;
 use dual_protocol_primitives::counter::{CounterReservation, CounterStore};
 use dual_protocol_primitives::eui64::Eui64;
 use heapless::{Deque, Vec};
@@ -44,7 +45,14 @@ pub struct JoinerRecord {
     pub last_counter: Option<u32>,
     /// Whether the link key was verified with the trust centre.
     pub verified: bool,
+    /// Application link keys received from the trust centre, by partner
+    /// (ZigBee R22 §4.4.5).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub app_keys: [Option<(Eui64, SecretKey)>; APP_KEYS],
 }
+
+/// Application link keys a joining device keeps.
+pub const APP_KEYS: usize = 4;
 
 /// Joining-device events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +72,12 @@ pub enum JoinerEvent {
     KeySwitched {
         /// The new sequence number.
         sequence: u8,
+    },
+    /// An application link key with `partner` arrived (the oldest one is
+    /// replaced when [`APP_KEYS`] are kept).
+    ApplicationKey {
+        /// The partner device.
+        partner: Eui64,
     },
     /// The trust centre asked (this router) to remove a child.
     RemoveChild {
@@ -103,6 +117,7 @@ pub enum JoinerError {
 pub struct Joiner<const Q: usize = 4> {
     rec: JoinerRecord,
     pending_link: Option<SecretKey>,
+    rejoining: bool,
     counter: CounterReservation,
     aps_counter: u8,
     tx: Deque<Vec<u8, MAX_COMMAND_FRAME>, Q>,
@@ -122,6 +137,7 @@ impl<const Q: usize> Joiner<Q> {
                 pending_network: None,
                 last_counter: None,
                 verified: false,
+                app_keys: Default::default(),
             },
             0,
         )
@@ -141,6 +157,7 @@ impl<const Q: usize> Joiner<Q> {
         Joiner {
             rec,
             pending_link: None,
+            rejoining: false,
             counter: CounterReservation::resume(counter_mark, 16, u64::from(u32::MAX)),
             aps_counter: 0,
             tx: Deque::new(),
@@ -179,6 +196,57 @@ impl<const Q: usize> Joiner<Q> {
     /// # Errors
     /// [`JoinerError`].
     pub fn request_link_key<S: CounterStore>(&mut self, store: &mut S) -> Result<(), JoinerError> {
+        let cmd = ApsCommand::RequestKey {
+            key_type: KeyType::TrustCenterLinkKey,
+            partner: None,
+        };
+        self.send_secured(&cmd, store)
+    }
+
+    /// Asks the trust centre for an application link key shared with
+    /// `partner` (Request Key, key type 2, ZigBee R22 §4.4.10.4); both
+    /// devices then receive it in a Transport Key.
+    ///
+    /// # Errors
+    /// [`JoinerError`].
+    pub fn request_application_key<S: CounterStore>(
+        &mut self,
+        partner: Eui64,
+        store: &mut S,
+    ) -> Result<(), JoinerError> {
+        let cmd = ApsCommand::RequestKey {
+            key_type: KeyType::ApplicationMasterKey,
+            partner: Some(partner),
+        };
+        self.send_secured(&cmd, store)
+    }
+
+    /// A router reports a child's join, rejoin or departure to the trust
+    /// centre (Update Device, ZigBee R22 §4.4.10.2), secured with this
+    /// router's link key.
+    ///
+    /// # Errors
+    /// [`JoinerError`].
+    pub fn update_device<S: CounterStore>(
+        &mut self,
+        device: Eui64,
+        short: ShortAddr,
+        status: UpdateDeviceStatus,
+        store: &mut S,
+    ) -> Result<(), JoinerError> {
+        let cmd = ApsCommand::UpdateDevice {
+            device,
+            short,
+            status,
+        };
+        self.send_secured(&cmd, store)
+    }
+
+    fn send_secured<S: CounterStore>(
+        &mut self,
+        cmd: &ApsCommand<'_>,
+        store: &mut S,
+    ) -> Result<(), JoinerError> {
         self.rec.trust_centre.ok_or(JoinerError::NotJoined)?;
         if self.tx.is_full() {
             return Err(JoinerError::QueueFull);
@@ -189,15 +257,11 @@ impl<const Q: usize> Joiner<Q> {
             .ok()
             .and_then(|n| u32::try_from(n).ok())
             .ok_or(JoinerError::Counter)?;
-        let cmd = ApsCommand::RequestKey {
-            key_type: KeyType::TrustCenterLinkKey,
-            partner: None,
-        };
         let key = self.rec.link_key.clone();
         self.aps_counter = self.aps_counter.wrapping_add(1);
         let mut f = [0u8; MAX_COMMAND_FRAME];
         let n = seal_command(
-            &cmd,
+            cmd,
             KeyIdentifier::Data,
             &key.0,
             self.rec.eui,
@@ -206,6 +270,53 @@ impl<const Q: usize> Joiner<Q> {
             &mut f,
         )?;
         self.push(f.get(..n).unwrap_or_default())
+    }
+
+    /// The trust centre's address, once a network key came from it.
+    #[must_use]
+    pub fn trust_centre(&self) -> Option<Eui64> {
+        self.rec.trust_centre
+    }
+
+    /// The network key received but not yet switched to, with its sequence number.
+    #[must_use]
+    pub fn pending_network_key(&self) -> Option<(&[u8; 16], u8)> {
+        self.rec.pending_network.as_ref().map(|(k, s)| (&k.0, *s))
+    }
+
+    /// The application link key shared with `partner`.
+    #[must_use]
+    pub fn application_key(&self, partner: Eui64) -> Option<&[u8; 16]> {
+        self.rec
+            .app_keys
+            .iter()
+            .flatten()
+            .find(|(p, _)| *p == partner)
+            .map(|(_, k)| &k.0)
+    }
+
+    /// A trust-centre rejoin is under way (ZigBee R22 §4.6.3.3): the next
+    /// network key transported becomes the active key at once (the device
+    /// missed a key switch, or lost its network key).
+    pub fn begin_rejoin(&mut self) {
+        self.rejoining = true;
+    }
+
+    /// Makes the pending network key active if it has `sequence` (a frame
+    /// under that key authenticated before Switch Key arrived, ZigBee R22
+    /// §4.3.1.2). Returns whether it switched.
+    pub fn switch_to_pending(&mut self, sequence: u8) -> bool {
+        match self.rec.pending_network.take() {
+            Some((k, s)) if s == sequence => {
+                self.rec.network = Some((k, s));
+                self.event(JoinerEvent::KeySwitched { sequence });
+                true
+            }
+            other => {
+                self.rec.pending_network = other;
+                false
+            }
+        }
     }
 
     fn push(&mut self, f: &[u8]) -> Result<(), JoinerError> {
@@ -290,8 +401,10 @@ impl<const Q: usize> Joiner<Q> {
                     ..
                 },
             ) if dst == self.rec.eui && src == tc => {
-                let active = self.rec.network.is_none();
+                let active = self.rec.network.is_none() || self.rejoining;
+                self.rejoining = false;
                 if active {
+                    self.rec.pending_network = None;
                     self.rec.network = Some((SecretKey(*key.0), sequence));
                 } else {
                     self.rec.pending_network = Some((SecretKey(*key.0), sequence));
@@ -321,6 +434,30 @@ impl<const Q: usize> Joiner<Q> {
                 self.push(f.get(..n).unwrap_or_default())?;
                 self.event(JoinerEvent::LinkKeyReceived);
                 return Ok(());
+            }
+            (
+                KeyIdentifier::KeyTransport,
+                ApsCommand::TransportKey {
+                    key_type: KeyType::ApplicationLinkKey | KeyType::ApplicationMasterKey,
+                    descriptor: KeyDescriptor::Application { key, partner, .. },
+                },
+            ) if Some(tc) == self.rec.trust_centre && partner != self.rec.eui => {
+                let keys = &mut self.rec.app_keys;
+                let slot = match keys
+                    .iter()
+                    .position(|e| e.as_ref().is_none_or(|(p, _)| *p == partner))
+                {
+                    Some(i) => i,
+                    None => {
+                        keys.rotate_left(1);
+                        APP_KEYS - 1
+                    }
+                };
+                if let Some(e) = keys.get_mut(slot) {
+                    *e = Some((partner, SecretKey(*key.0)));
+                }
+                self.event(JoinerEvent::ApplicationKey { partner });
+                true
             }
             (
                 KeyIdentifier::Data,

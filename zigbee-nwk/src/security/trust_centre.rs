@@ -35,7 +35,7 @@ use super::KeyIdentifier;
 use super::install_code::{InstallCodeError, link_key_from_install_code};
 use super::key_store::{
     CommandError, DEFAULT_TC_LINK_KEY, MAX_COMMAND_FRAME, Opened, SecretKey, open_command,
-    opened_command, peek_secured, seal_command,
+    opened_command, peek_secured, plain_command, seal_command,
 };
 use super::mmo::verify_key_hash;
 use crate::aps::UpdateDeviceStatus;
@@ -81,6 +81,11 @@ pub struct DeviceRecord {
     pub key_sequence: Option<u8>,
     /// Whether its key is the well-known default key (caller opted in).
     pub default_key: bool,
+    /// The router it joined or rejoined through (`None`: a child of the
+    /// trust centre's own node, or not known). Frames for it before it
+    /// holds the network key are tunnelled through this parent.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub parent: Option<Eui64>,
 }
 
 /// The network key record to store.
@@ -108,6 +113,10 @@ pub enum RejectReason {
     VerifyKeyMismatch,
     /// A command it may not send (for example Remove Device) or from an unauthenticated source.
     NotPermitted,
+    /// A trust-centre rejoin from a device with no entry (never admitted,
+    /// or decommissioned): a rejoin never creates an entry, not even with
+    /// the default key opted in.
+    UnknownRejoin,
 }
 
 /// Trust-centre events.
@@ -145,6 +154,13 @@ pub enum TcEvent {
         /// The new key sequence number.
         sequence: u8,
     },
+    /// An application link key was sent to `initiator` and `partner`.
+    ApplicationKey {
+        /// The device that asked.
+        initiator: Eui64,
+        /// Its partner.
+        partner: Eui64,
+    },
     /// The event queue overflowed; events were lost.
     EventsLost,
 }
@@ -176,15 +192,34 @@ pub enum TcError {
     Command(#[from] CommandError),
 }
 
-/// A frame to send: the APS frame for `dst` (NWK-secure it with the
-/// network key and route it to the device; a device that joined through a
-/// router is reached through that parent, which relays the frame).
+/// A frame to send: the APS frame for `dst`.
+///
+/// With `nwk_secured` set, NWK-secure it with the network key and route it
+/// to `dst`. Without, `dst` has no network key yet and is a child of the
+/// trust centre's own node: send it NWK-unsecured, held for `dst`'s MAC
+/// address until it polls (ZigBee R22 §4.6.3.2). A device without the
+/// network key that joined through a router gets its Transport Key inside
+/// an APS Tunnel command sent NWK-secured to that router (`dst` is then the
+/// router), which relays the tunnelled frame NWK-unsecured (§4.4.10.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
-    /// The destination device.
+    /// The destination device (the parent router for a Tunnel command).
     pub dst: Eui64,
     /// The APS frame.
     pub frame: Vec<u8, MAX_COMMAND_FRAME>,
+    /// Whether the frame goes NWK-secured.
+    pub nwk_secured: bool,
+}
+
+/// How a queued frame leaves.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    /// NWK-secured to the device.
+    Secured,
+    /// NWK-unsecured to a direct child without the network key.
+    Unsecured,
+    /// Tunnelled through this parent router.
+    Tunnel(Eui64),
 }
 
 /// Outgoing counter block reserved per persisted write.
@@ -293,6 +328,7 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
             last_counter: None,
             key_sequence: None,
             default_key: default,
+            parent: None,
         };
         if let Some(d) = self.devices.iter_mut().find(|d| d.eui == eui) {
             *d = rec;
@@ -334,6 +370,18 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
         command: &ApsCommand<'_>,
         store: &mut S,
     ) -> Result<(), TcError> {
+        self.queue_via(dst, key, key_id, command, Via::Secured, store)
+    }
+
+    fn queue_via<S: CounterStore>(
+        &mut self,
+        dst: Eui64,
+        key: &[u8; 16],
+        key_id: KeyIdentifier,
+        command: &ApsCommand<'_>,
+        via: Via,
+        store: &mut S,
+    ) -> Result<(), TcError> {
         if self.tx.is_full() {
             return Err(TcError::QueueFull);
         }
@@ -353,9 +401,36 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
             &mut frame,
         )?;
         frame.truncate(n);
-        self.tx
-            .push_back(Outgoing { dst, frame })
-            .map_err(|_| TcError::QueueFull)
+        let out = match via {
+            Via::Secured => Outgoing {
+                dst,
+                frame,
+                nwk_secured: true,
+            },
+            Via::Unsecured => Outgoing {
+                dst,
+                frame,
+                nwk_secured: false,
+            },
+            Via::Tunnel(parent) => {
+                let mut t = Vec::new();
+                t.resize(MAX_COMMAND_FRAME, 0)
+                    .map_err(|_| TcError::QueueFull)?;
+                self.aps_counter = self.aps_counter.wrapping_add(1);
+                let m = plain_command(
+                    &ApsCommand::Tunnel { dst, frame: &frame },
+                    self.aps_counter,
+                    &mut t,
+                )?;
+                t.truncate(m);
+                Outgoing {
+                    dst: parent,
+                    frame: t,
+                    nwk_secured: true,
+                }
+            }
+        };
+        self.tx.push_back(out).map_err(|_| TcError::QueueFull)
     }
 
     fn send_network_key<S: CounterStore>(
@@ -363,6 +438,7 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
         eui: Eui64,
         key: &SecretKey,
         sequence: u8,
+        via: Via,
         store: &mut S,
     ) -> Result<(), TcError> {
         let link = self
@@ -379,16 +455,12 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
                 src: self.eui,
             },
         };
-        self.queue_secured(eui, &link.0, KeyIdentifier::KeyTransport, &cmd, store)
+        self.queue_via(eui, &link.0, KeyIdentifier::KeyTransport, &cmd, via, store)
     }
 
-    /// A device associated (or trust-centre rejoined) directly or through a
-    /// router (NLME-JOIN.indication, or an Update Device from its parent):
-    /// an allow-listed device is sent the network key under the
-    /// key-transport key of its link key and [`TcEvent::Joined`] is raised;
-    /// any other device is refused with [`TcEvent::Rejected`], unless the
-    /// default key was opted in ([`TcEvent::DefaultKeyUsed`]). Returns
-    /// whether it was admitted.
+    /// A device associated with the trust centre's own node
+    /// (NLME-JOIN.indication): as [`TrustCentre::device_joined_via`] with
+    /// no parent router.
     ///
     /// # Errors
     /// [`TcError`] from the counter, the table or the queue.
@@ -396,6 +468,27 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
         &mut self,
         eui: Eui64,
         short: ShortAddr,
+        store: &mut S,
+    ) -> Result<bool, TcError> {
+        self.device_joined_via(eui, short, None, store)
+    }
+
+    /// A device associated directly (`parent: None`) or through the router
+    /// `parent` (its Update Device): an allow-listed device is sent the
+    /// network key under the key-transport key of its link key (ZigBee R22
+    /// §4.6.3.2; NWK-unsecured to a direct child, tunnelled through the
+    /// parent router otherwise) and [`TcEvent::Joined`] is raised; any other
+    /// device is refused with [`TcEvent::Rejected`], unless the default key
+    /// was opted in ([`TcEvent::DefaultKeyUsed`]). Returns whether it was
+    /// admitted.
+    ///
+    /// # Errors
+    /// [`TcError`] from the counter, the table or the queue.
+    pub fn device_joined_via<S: CounterStore>(
+        &mut self,
+        eui: Eui64,
+        short: ShortAddr,
+        parent: Option<Eui64>,
         store: &mut S,
     ) -> Result<bool, TcError> {
         if self.device(eui).is_none() {
@@ -409,15 +502,80 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
             self.authorise_with(eui, DEFAULT_TC_LINK_KEY, true)?;
             self.event(TcEvent::DefaultKeyUsed { eui });
         }
+        self.admit(eui, short, parent, store)?;
+        Ok(true)
+    }
+
+    fn admit<S: CounterStore>(
+        &mut self,
+        eui: Eui64,
+        short: ShortAddr,
+        parent: Option<Eui64>,
+        store: &mut S,
+    ) -> Result<(), TcError> {
         let key = self.network.key.clone();
         let seq = self.network.sequence;
-        self.send_network_key(eui, &key, seq, store)?;
+        let via = match parent {
+            Some(p) => Via::Tunnel(p),
+            None => Via::Unsecured,
+        };
+        self.send_network_key(eui, &key, seq, via, store)?;
         if let Some(d) = self.devices.iter_mut().find(|d| d.eui == eui) {
             d.short = Some(short.0);
             d.joined = true;
             d.key_sequence = Some(seq);
+            d.parent = parent;
         }
         self.event(TcEvent::Joined { eui });
+        Ok(())
+    }
+
+    /// A device rejoined (ZigBee R22 §3.6.1.4.2, §4.6.3.3) at the trust
+    /// centre's own node (`parent: None`) or through the router `parent`.
+    ///
+    /// * Secured rejoin (`secured`, the Rejoin Request passed NWK security
+    ///   with the current network key): accepted for a device with an
+    ///   entry that has joined; its address (and parent) are noted, no key
+    ///   is sent.
+    /// * Trust-centre rejoin (an unsecured Rejoin Request): only a device
+    ///   with an entry (not decommissioned) is admitted, and it is sent the
+    ///   current network key under its own link key's key-transport key,
+    ///   never under the default key unless its entry holds the default key
+    ///   (the caller opted in when it joined). A rejoin never creates an
+    ///   entry: [`RejectReason::UnknownRejoin`].
+    ///
+    /// Returns whether the device may stay.
+    ///
+    /// # Errors
+    /// [`TcError`] from the counter or the queue.
+    pub fn device_rejoined<S: CounterStore>(
+        &mut self,
+        eui: Eui64,
+        short: ShortAddr,
+        parent: Option<Eui64>,
+        secured: bool,
+        store: &mut S,
+    ) -> Result<bool, TcError> {
+        let Some(d) = self.devices.iter_mut().find(|d| d.eui == eui) else {
+            self.event(TcEvent::Rejected {
+                eui,
+                reason: RejectReason::UnknownRejoin,
+            });
+            return Ok(false);
+        };
+        if secured {
+            if !d.joined {
+                self.event(TcEvent::Rejected {
+                    eui,
+                    reason: RejectReason::NotAuthorised,
+                });
+                return Ok(false);
+            }
+            d.short = Some(short.0);
+            d.parent = parent;
+            return Ok(true);
+        }
+        self.admit(eui, short, parent, store)?;
         Ok(true)
     }
 
@@ -477,7 +635,7 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
             .map(|d| d.eui)
             .collect();
         for eui in targets {
-            self.send_network_key(eui, &key, seq, store)?;
+            self.send_network_key(eui, &key, seq, Via::Secured, store)?;
         }
         Ok(())
     }
@@ -594,15 +752,21 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
                 key_type: KeyType::TrustCenterLinkKey,
                 ..
             } => self.request_key(src, rng, store),
+            ApsCommand::RequestKey {
+                key_type: KeyType::ApplicationMasterKey | KeyType::ApplicationLinkKey,
+                partner: Some(partner),
+            } => self.application_key(src, partner, rng, store),
             ApsCommand::UpdateDevice {
                 device,
                 short,
                 status,
             } => match status {
-                UpdateDeviceStatus::StandardUnsecuredJoin
-                | UpdateDeviceStatus::StandardTrustCenterRejoin => {
-                    self.device_joined(device, short, store).map(|_| ())
-                }
+                UpdateDeviceStatus::StandardUnsecuredJoin => self
+                    .device_joined_via(device, short, Some(src), store)
+                    .map(|_| ()),
+                UpdateDeviceStatus::StandardTrustCenterRejoin => self
+                    .device_rejoined(device, short, Some(src), false, store)
+                    .map(|_| ()),
                 UpdateDeviceStatus::DeviceLeft => {
                     if let Some(d) = self.devices.iter_mut().find(|d| d.eui == device) {
                         d.joined = false;
@@ -611,22 +775,9 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
                     }
                     Ok(())
                 }
-                UpdateDeviceStatus::StandardSecuredRejoin => {
-                    // The device already holds the network key: only an
-                    // allow-listed, joined device is accepted; note its address.
-                    match self
-                        .devices
-                        .iter_mut()
-                        .find(|d| d.eui == device && d.joined)
-                    {
-                        Some(d) => d.short = Some(short.0),
-                        None => self.event(TcEvent::Rejected {
-                            eui: device,
-                            reason: RejectReason::NotAuthorised,
-                        }),
-                    }
-                    Ok(())
-                }
+                UpdateDeviceStatus::StandardSecuredRejoin => self
+                    .device_rejoined(device, short, Some(src), true, store)
+                    .map(|_| ()),
                 UpdateDeviceStatus::Unknown(_) => {
                     self.event(TcEvent::Rejected {
                         eui: src,
@@ -698,6 +849,53 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
             d.pending_key = Some(fresh);
             d.state = KeyState::Unverified;
         }
+        Ok(())
+    }
+
+    /// Request Key for an application link key with `partner` (ZigBee R22
+    /// §4.4.5, §4.6.3.7): both devices must be joined; a fresh random key
+    /// is transported to each under its own key-transport key (key type 3,
+    /// the partner's address, the initiator flag set for the requester).
+    fn application_key<S: CounterStore, R: CryptoRng>(
+        &mut self,
+        src: Eui64,
+        partner: Eui64,
+        rng: &mut R,
+        store: &mut S,
+    ) -> Result<(), TcError> {
+        let joined = |e: Eui64| self.device(e).is_some_and(|d| d.joined);
+        if partner == src || !joined(src) || !joined(partner) {
+            self.event(TcEvent::Rejected {
+                eui: src,
+                reason: RejectReason::NotPermitted,
+            });
+            return Ok(());
+        }
+        if self.tx.capacity() - self.tx.len() < 2 {
+            return Err(TcError::QueueFull);
+        }
+        let mut fresh = SecretKey([0; 16]);
+        rng.fill_bytes(&mut fresh.0);
+        for (dev, other, initiator) in [(src, partner, 1), (partner, src, 0)] {
+            let link = self
+                .device(dev)
+                .ok_or(TcError::UnknownDevice)?
+                .link_key
+                .clone();
+            let cmd = ApsCommand::TransportKey {
+                key_type: KeyType::ApplicationLinkKey,
+                descriptor: KeyDescriptor::Application {
+                    key: KeyBytes(&fresh.0),
+                    partner: other,
+                    initiator,
+                },
+            };
+            self.queue_secured(dev, &link.0, KeyIdentifier::KeyTransport, &cmd, store)?;
+        }
+        self.event(TcEvent::ApplicationKey {
+            initiator: src,
+            partner,
+        });
         Ok(())
     }
 
