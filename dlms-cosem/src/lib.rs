@@ -9,7 +9,9 @@ extern crate std;
 
 pub mod acse;
 pub mod apdu;
+pub mod association;
 pub mod axdr;
+pub mod block;
 pub mod data;
 pub mod datetime;
 pub mod descriptor;
