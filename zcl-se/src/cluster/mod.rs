@@ -21,6 +21,7 @@ pub mod key_establishment_commands;
 pub mod mdu_pairing;
 pub mod messaging;
 pub mod metering;
+pub mod ota_upgrade;
 pub mod prepayment;
 pub mod price;
 pub mod se;
@@ -259,12 +260,14 @@ impl<'a> ClusterDef<'a> {
     }
 }
 
-/// The general clusters of ZCL rev 6 chapter 3 that this crate defines.
+/// The general clusters of ZCL rev 6 chapter 3 that this crate defines, and
+/// the OTA Upgrade cluster (ZCL rev 7 chapter 11).
 pub static GENERAL: &[ClusterDef<'static>] = &[
     basic::CLUSTER,
     identify::CLUSTER,
     alarms::CLUSTER,
     time::CLUSTER,
+    ota_upgrade::CLUSTER,
 ];
 
 /// Every built-in table, searched after the application's extensions. The

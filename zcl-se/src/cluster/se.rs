@@ -4,7 +4,7 @@
 
 use super::{
     calendar, device_management, drlc, energy_management, events, key_establishment_commands,
-    mdu_pairing, messaging, metering, prepayment, price, tunneling,
+    mdu_pairing, messaging, metering, ota_upgrade, prepayment, price, tunneling,
 };
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{Direction, Frame, FrameType, Payload};
@@ -143,6 +143,8 @@ se_clusters! {
     MduPairing => mdu_pairing,
     /// Key Establishment (0x0800).
     KeyEstablishment => key_establishment_commands,
+    /// OTA Upgrade (0x0019), which Smart Energy devices use for firmware.
+    OtaUpgrade => ota_upgrade,
 }
 
 impl<'a> SeCommand<'a> {

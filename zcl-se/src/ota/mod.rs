@@ -19,10 +19,87 @@
 //! trait. The SE signature tags (sect163k1/sect283k1 ECDSA) are parsed, not
 //! verified (no well-kept Rust crate verifies those curves).
 //!
+//! The sans-IO machines of the OTA Upgrade cluster (ZigBee OTA Upgrade
+//! cluster specification 095264r23 §6.10-6.11) are [`server::Server`] and
+//! [`client::Client`]; their commands are typed in
+//! [`crate::cluster::ota_upgrade`].
+//!
 //! Hand slicing with bounds-checked reads, no nom. All multi-octet fields
 //! are little-endian.
 
+pub mod client;
 pub mod integrity;
+pub mod server;
+
+/// Where an OTA frame goes: one device, a group, or a broadcast address
+/// (0xfffc-0xffff), as the caller's APS layer names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Address {
+    /// A device's network address (unicast).
+    Device(u16),
+    /// A group address.
+    Group(u16),
+    /// A broadcast address.
+    Broadcast(u16),
+}
+
+/// A frame to send: its destination and its length in the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit {
+    /// Destination.
+    pub destination: Address,
+    /// Octets written.
+    pub len: usize,
+}
+
+/// Errors of the OTA machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OtaError {
+    /// The input frame does not decode.
+    #[error("OTA frame: {0}")]
+    Decode(#[from] DecodeError),
+    /// The frame is not a cluster-specific OTA command in the direction
+    /// this side receives (or not in this state).
+    #[error("not an OTA command for this side (command 0x{0:02x})")]
+    Unexpected(u8),
+    /// The transmit or event queue is full; poll first (the request was
+    /// dropped, and its sender retries).
+    #[error("queue full")]
+    QueueFull,
+    /// The image or client table is full.
+    #[error("table full")]
+    TableFull,
+    /// No registered image has this index.
+    #[error("no such image")]
+    NoSuchImage,
+    /// The image storage failed.
+    #[error("image storage error")]
+    Storage,
+    /// A registered image's header does not decode.
+    #[error("OTA image header: {0}")]
+    Image(DecodeError),
+    /// The frame comes from another node than the configured OTA server.
+    #[error("OTA frame from 0x{0:04x}, not the OTA server")]
+    WrongSource(u16),
+    /// The machine is busy with a download.
+    #[error("busy")]
+    Busy,
+}
+
+/// Pushes onto a bounded queue, mapping a full queue to [`OtaError::QueueFull`].
+pub(crate) fn push<T, const N: usize>(
+    q: &mut crate::tunnel::Fifo<T, N>,
+    item: T,
+) -> Result<(), OtaError> {
+    q.push(item).map_err(|_| OtaError::QueueFull)
+}
+
+/// UTC seconds (or seconds since the machine's epoch) of `now`.
+pub(crate) fn secs(now: dual_protocol_primitives::time::Instant) -> u64 {
+    now.as_micros() / 1_000_000
+}
 
 use dual_protocol_primitives::Eui64;
 
