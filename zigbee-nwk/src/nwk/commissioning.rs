@@ -130,8 +130,15 @@ pub trait Commissioning {
     /// A trust-centre rejoin starts (the next network key is active at once).
     fn begin_rejoin(&mut self) {}
 
-    /// The network key was installed in the NWK layer.
+    /// The network key was installed in the NWK layer (the joining device
+    /// asks for a unique link key); also called again when the link key
+    /// was not verified within the node's security timeout.
     fn network_key_installed(&mut self) {}
+
+    /// Whether the joining device's link key is verified with the trust centre.
+    fn link_key_verified(&self) -> bool {
+        true
+    }
 }
 
 impl Commissioning for () {}
@@ -293,5 +300,9 @@ impl<S: CounterStore, const Q: usize> Commissioning for JoinerRole<S, Q> {
         if !self.joiner.record().verified {
             let _ = self.joiner.request_link_key(&mut self.store);
         }
+    }
+
+    fn link_key_verified(&self) -> bool {
+        self.joiner.record().verified
     }
 }

@@ -82,6 +82,9 @@ pub const TX_QUEUE: usize = 8;
 pub const EVENT_QUEUE: usize = 16;
 /// Relays in a source route (nwkMaxSourceRoute, 0x0c).
 pub const MAX_RELAYS: usize = 12;
+/// Times a joining device asks again for a unique link key when the update
+/// does not complete within [`NodeConfig::security_timeout`].
+pub const LINK_KEY_RETRIES: u8 = 3;
 
 const BROADCAST_MIN: u16 = 0xfff8;
 
@@ -308,7 +311,8 @@ pub enum NodeEvent {
         /// A secured rejoin (else a trust-centre rejoin: the network key follows).
         secured: bool,
     },
-    /// A rejoin attempt, or the wait for the network key, failed: the
+    /// A rejoin attempt, an association without response, or the wait for
+    /// the network key failed ([`NodeConfig::security_timeout`]): the
     /// device is not joined. `status` is the parent's refusal, `None` when
     /// nothing came in time.
     RejoinFailed {
@@ -400,8 +404,11 @@ pub struct Node<
     /// Waiting for the network key from the trust centre (after joining
     /// without it, or a trust-centre rejoin): polling the parent.
     awaiting_key: bool,
-    /// When a rejoin attempt or the wait for the network key gives up.
+    /// When a rejoin attempt or the wait for the network key gives up, or
+    /// an unfinished link key update is asked again.
     deadline: Option<Instant>,
+    /// Link key requests left to retry.
+    key_retries: u8,
     short: ShortAddr,
     pan: PanId,
     parent: Option<ShortAddr>,
@@ -564,6 +571,7 @@ impl<
             sec,
             awaiting_key: false,
             deadline: None,
+            key_retries: 0,
         }
     }
 
@@ -1402,8 +1410,10 @@ impl<
         ) {
             self.queue_tx(f.get(..n).unwrap_or(&[]));
         }
-        // macResponseWaitTime: poll for the association response.
+        // macResponseWaitTime: poll for the association response; give up
+        // (and report it) if none comes.
         self.next_poll = Some(now + Duration::from_millis(500));
+        self.deadline = Some(now + self.cfg.security_timeout);
     }
 
     /// A beacon while rejoining: its sender, if of this network, is sent
@@ -1524,6 +1534,7 @@ impl<
                 let JoinState::Associating { parent } = self.state else {
                     return Ok(());
                 };
+                self.deadline = None;
                 if status != AssociationStatus::Success {
                     self.state = JoinState::Idle;
                     self.next_poll = None;
@@ -2197,6 +2208,31 @@ impl<
         }
     }
 
+    /// Restores a child from stored state after a restart (a parent must
+    /// keep its children, ZigBee R22 §3.6.1.10: the neighbour table's
+    /// children, read from [`Node::neighbours`], are what to store): the
+    /// entry is heard `now` and its address mapped.
+    ///
+    /// # Errors
+    /// [`NodeError::Table`] when a table is full (an address conflict is
+    /// given as [`NodeEvent::AddressConflict`]).
+    pub fn restore_child(&mut self, now: Instant, child: Neighbour) -> Result<(), NodeError> {
+        let mut c = child;
+        c.relationship = Relationship::Child;
+        c.last_heard = now;
+        self.neighbours.upsert(c)?;
+        if let Some(ieee) = c.ieee {
+            match self.address_map.update(c.short, ieee) {
+                Ok(_) => {}
+                Err(AddressMapError::Full(t)) => return Err(NodeError::Table(t)),
+                Err(AddressMapError::Conflict(c)) => {
+                    self.push_event(NodeEvent::AddressConflict(c));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether this device is rejoining.
     #[must_use]
     pub fn is_rejoining(&self) -> bool {
@@ -2229,13 +2265,23 @@ impl<
     }
 
     fn security_deadline(&mut self, now: Instant) {
+        if self.is_joined() && !self.awaiting_key {
+            // The link key update did not complete: ask again (a lost
+            // frame, or a trust centre that restarted meanwhile).
+            if self.sec.joins() && !self.sec.link_key_verified() && self.key_retries > 0 {
+                self.key_retries -= 1;
+                self.sec.network_key_installed();
+                self.deadline = Some(now + self.cfg.security_timeout);
+            }
+            return;
+        }
         match self.state {
             JoinState::Rejoining { secured: true, .. } if self.sec.joins() => {
                 if self.rejoin(now, false).is_ok() {
                     return;
                 }
             }
-            JoinState::Rejoining { .. } => {}
+            JoinState::Rejoining { .. } | JoinState::Associating { .. } => {}
             _ if self.awaiting_key => {}
             _ => return,
         }
@@ -2626,6 +2672,10 @@ impl<
                 self.push_event(NodeEvent::NetworkKeyInstalled { sequence });
                 if first {
                     self.sec.network_key_installed();
+                    if !self.sec.link_key_verified() {
+                        self.key_retries = LINK_KEY_RETRIES;
+                        self.deadline = Some(now + self.cfg.security_timeout);
+                    }
                 }
             }
             CommissioningEvent::Joiner(JoinerEvent::RemoveChild { target }) => {
