@@ -39,7 +39,9 @@ use crate::apdu::{
     InvokeIdAndPriority, KeyScope, SetRequest, SetResponse,
 };
 use crate::axdr::{Decode, Encode, List};
-use crate::block::{Accepted, BlockError, Blocks, Reassembly, block_size};
+use crate::block::{
+    Accepted, BlockError, Blocks, GbtConfig, GbtInput, GbtLink, Reassembly, block_size,
+};
 use crate::descriptor::{
     AttributeDescriptor, AttributeWithSelection, MethodDescriptor, SelectiveAccess,
 };
@@ -50,6 +52,8 @@ use dual_protocol_primitives::counter::CounterStore;
 use dual_protocol_primitives::crypto::CryptoProvider;
 use dual_protocol_primitives::time::{Duration, Instant};
 use rand_core::CryptoRng;
+
+const GBT_TAG: u8 = 224;
 
 /// A client's configuration.
 pub struct ClientConfig<'k, P: CryptoProvider> {
@@ -78,6 +82,10 @@ pub struct ClientConfig<'k, P: CryptoProvider> {
     pub retries: u8,
     /// Longest GET response reassembled from blocks (further bounded by `N`).
     pub max_reassembly: usize,
+    /// General block transfer parameters (used when the conformance
+    /// includes `general-block-transfer`: long requests then go as GBT
+    /// blocks, and long responses arrive so).
+    pub gbt: GbtConfig,
 }
 
 impl<'k, P: CryptoProvider> ClientConfig<'k, P> {
@@ -109,6 +117,7 @@ impl<'k, P: CryptoProvider> ClientConfig<'k, P> {
             response_timeout: Duration::from_secs(5),
             retries: 0,
             max_reassembly: usize::MAX,
+            gbt: GbtConfig::default(),
         }
     }
 }
@@ -310,6 +319,7 @@ struct Core<'k, P: CryptoProvider, S: CounterStore> {
     data_len: usize,
     notification_len: usize,
     events: Queue<ClientEvent, EVENT_CAPACITY>,
+    gbt: GbtLink,
 }
 
 struct Bufs<const N: usize> {
@@ -318,12 +328,16 @@ struct Bufs<const N: usize> {
     data: [u8; N],
     tx: [u8; N],
     tx_len: usize,
+    /// `tx` goes out as GBT blocks.
+    tx_gbt: bool,
 }
 
 /// The client machine; `N` bytes per working buffer (four of them).
 pub struct Client<'k, P: CryptoProvider, S: CounterStore, const N: usize> {
     core: Core<'k, P, S>,
     rx: [u8; N],
+    /// GBT reassembly.
+    gin: [u8; N],
     bufs: Bufs<N>,
 }
 
@@ -348,6 +362,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         store: S,
     ) -> Self {
         let next_invoke = config.invoke_id & 0x0f;
+        let gbt = config.gbt;
         Self {
             core: Core {
                 config,
@@ -365,14 +380,17 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
                 data_len: 0,
                 notification_len: 0,
                 events: Queue::new(),
+                gbt: GbtLink::new(gbt),
             },
             rx: [0; N],
+            gin: [0; N],
             bufs: Bufs {
                 req: [0; N],
                 req_len: 0,
                 data: [0; N],
                 tx: [0; N],
                 tx_len: 0,
+                tx_gbt: false,
             },
         }
     }
@@ -614,6 +632,9 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         if apdu.encoded_len() + self.core.overhead() <= self.core.max_out::<N>() {
             return self.issue(now, invoke, &apdu, Pending::Set { blocks: None });
         }
+        if self.core.gbt_negotiated() {
+            return self.issue(now, invoke, &apdu, Pending::Set { blocks: None });
+        }
         if access.is_some() {
             return Err(ClientError::TooLarge {
                 needed: apdu.encoded_len(),
@@ -668,6 +689,9 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         if apdu.encoded_len() + self.core.overhead() <= self.core.max_out::<N>() {
             return self.issue(now, invoke, &apdu, Pending::Action { blocks: None });
         }
+        if self.core.gbt_negotiated() {
+            return self.issue(now, invoke, &apdu, Pending::Action { blocks: None });
+        }
         let Some(p) = parameters else {
             return Err(ClientError::TooLarge {
                 needed: apdu.encoded_len(),
@@ -715,7 +739,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
             .map_err(|_| ClientError::TooLarge {
                 needed: apdu.encoded_len(),
             })?;
-        if n + self.core.overhead() > self.core.max_out::<N>() {
+        if n + self.core.overhead() > self.core.max_out::<N>() && !self.core.gbt_negotiated() {
             return Err(ClientError::TooLarge { needed: n });
         }
         self.bufs.req_len = n;
@@ -728,65 +752,118 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
     /// Feeds one received APDU. Call [`Client::poll_transmit`] and
     /// [`Client::poll_event`] afterwards.
     pub fn handle_input(&mut self, now: Instant, apdu: &[u8]) {
-        self.core.notification_len = 0;
-        let Some(&tag) = apdu.first() else {
-            self.core
+        if apdu.first() == Some(&GBT_TAG) {
+            return self.on_gbt(now, apdu);
+        }
+        Self::input(&mut self.core, &mut self.rx, &mut self.bufs, now, apdu);
+    }
+
+    fn on_gbt(&mut self, now: Instant, apdu: &[u8]) {
+        let g = match Apdu::decode(apdu) {
+            Ok(Apdu::GeneralBlockTransfer(g)) => g,
+            Ok(_) => return,
+            Err(e) => return self.core.events.push(ClientEvent::Malformed(e)),
+        };
+        if !self.core.gbt_negotiated() {
+            return self
+                .core
                 .events
-                .push(ClientEvent::Malformed(DecodeError::new(
-                    0,
-                    crate::DecodeErrorKind::Truncated { needed: 1 },
-                )));
+                .push(ClientEvent::Unexpected { tag: GBT_TAG });
+        }
+        if !g.block_data.is_empty() {
+            // Progress on the response: the request timer starts again.
+            self.core.restart_timer(now);
+        }
+        match self.core.gbt.handle_input(now, &g, &mut self.gin) {
+            GbtInput::Nothing => {}
+            GbtInput::Refused(e) => self.core.events.push(ClientEvent::BlockRejected(e)),
+            GbtInput::Complete(len) => {
+                let apdu = self.gin.get(..len).unwrap_or(&[]);
+                Self::input(&mut self.core, &mut self.rx, &mut self.bufs, now, apdu);
+            }
+        }
+    }
+
+    fn input(
+        core: &mut Core<'k, P, S>,
+        rx: &mut [u8; N],
+        bufs: &mut Bufs<N>,
+        now: Instant,
+        apdu: &[u8],
+    ) {
+        core.notification_len = 0;
+        let Some(&tag) = apdu.first() else {
+            core.events.push(ClientEvent::Malformed(DecodeError::new(
+                0,
+                crate::DecodeErrorKind::Truncated { needed: 1 },
+            )));
             return;
         };
         if AcseApdu::is_acse_tag(tag) {
-            self.core.on_acse(now, apdu, &mut self.rx, &mut self.bufs);
+            core.on_acse(now, apdu, rx, bufs);
             return;
         }
         let protected = matches!(
             Apdu::decode(apdu),
             Ok(Apdu::Ciphered(_) | Apdu::GeneralGloCiphering(_) | Apdu::GeneralDedCiphering(_))
         );
-        let len = match (self.core.security.as_mut(), protected) {
-            (Some(ctx), true) => match ctx.unprotect(apdu, &mut self.rx) {
+        let len = match (core.security.as_mut(), protected) {
+            (Some(ctx), true) => match ctx.unprotect(apdu, rx) {
                 Ok(r) => r.plaintext.len(),
                 Err(e) => {
-                    self.core.events.push(ClientEvent::SecurityRejected(e));
+                    core.events.push(ClientEvent::SecurityRejected(e));
                     return;
                 }
             },
             (Some(_), false) if !matches!(tag, 14 | 216) => {
-                self.core.events.push(ClientEvent::Unprotected { tag });
+                core.events.push(ClientEvent::Unprotected { tag });
                 return;
             }
             (None, true) => {
-                self.core.events.push(ClientEvent::Unprotected { tag });
+                core.events.push(ClientEvent::Unprotected { tag });
                 return;
             }
-            _ => match self.rx.get_mut(..apdu.len()) {
+            _ => match rx.get_mut(..apdu.len()) {
                 Some(dst) => {
                     dst.copy_from_slice(apdu);
                     apdu.len()
                 }
                 None => {
-                    self.core.events.push(ClientEvent::OutputFailed(
-                        SecurityError::BufferTooSmall { needed: apdu.len() },
-                    ));
+                    core.events
+                        .push(ClientEvent::OutputFailed(SecurityError::BufferTooSmall {
+                            needed: apdu.len(),
+                        }));
                     return;
                 }
             },
         };
-        let plain = self.rx.get(..len).unwrap_or(&[]);
-        if let Some(kind) = self.core.on_xdlms(now, plain, &mut self.bufs) {
-            self.core.notification_len = len;
-            self.core.events.push(ClientEvent::Notification(kind));
+        let plain = rx.get(..len).unwrap_or(&[]);
+        if let Some(kind) = core.on_xdlms(now, plain, bufs) {
+            core.notification_len = len;
+            core.events.push(ClientEvent::Notification(kind));
         }
     }
 
     /// The next APDU to send, written to `buf`; `None` when there is none
     /// (or `buf` is too small: it stays queued).
     #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> Option<usize> {
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let n = self.bufs.tx_len;
+        let gbt_out = if self.bufs.tx_gbt {
+            self.bufs.tx.get(..n).unwrap_or(&[])
+        } else {
+            &[]
+        };
+        if let Some(m) = self.core.gbt.poll_transmit(now, gbt_out, buf) {
+            return Some(m);
+        }
+        if self.bufs.tx_gbt {
+            if !self.core.gbt.is_sending() {
+                self.bufs.tx_len = 0;
+                self.bufs.tx_gbt = false;
+            }
+            return None;
+        }
         if n == 0 {
             return None;
         }
@@ -805,22 +882,44 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
     /// request's deadline.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.core.outstanding.map(|o| o.deadline)
+        match (
+            self.core.outstanding.map(|o| o.deadline),
+            self.core.gbt.poll_timeout(),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Retries or times out the outstanding request once its deadline passed.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(e) = self.core.gbt.handle_timeout(now) {
+            self.core.events.push(ClientEvent::BlockRejected(e));
+        }
         let Some(mut o) = self.core.outstanding else {
             return;
         };
         if now < o.deadline {
             return;
         }
+        if self.core.gbt.is_receiving() {
+            // The response is arriving as GBT, whose own timers recover
+            // lost blocks (and give up): wait for it.
+            o.deadline = now + self.core.config.response_timeout;
+            self.core.outstanding = Some(o);
+            return;
+        }
         if o.retries_left > 0 {
             o.retries_left -= 1;
             o.deadline = now + self.core.config.response_timeout;
             self.core.outstanding = Some(o);
-            self.core.transmit(&mut self.bufs);
+            if self.bufs.tx_gbt && self.core.gbt.is_sending() {
+                // The request is still going out as GBT: resend its
+                // unacknowledged blocks rather than a new request.
+                self.core.gbt.rewind();
+            } else {
+                self.core.transmit(&mut self.bufs);
+            }
             return;
         }
         self.core.outstanding = None;
@@ -864,6 +963,11 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
         InvokeIdAndPriority::new(id, self.config.confirmed, self.config.high_priority)
     }
 
+    fn gbt_negotiated(&self) -> bool {
+        self.conformance
+            .contains(Conformance::GENERAL_BLOCK_TRANSFER)
+    }
+
     fn overhead(&self) -> usize {
         if self.security.is_some() {
             PROTECTION_OVERHEAD
@@ -902,8 +1006,22 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
         } else {
             protect_out(self.security.as_mut(), &mut self.store, req, &mut b.tx)
         };
+        b.tx_gbt = false;
+        self.gbt.stop_send();
         match r {
-            Ok(n) => b.tx_len = n,
+            Ok(n) => {
+                b.tx_len = n;
+                let max = self.max_out::<N>();
+                if n > max && !raw && self.gbt_negotiated() {
+                    match self.gbt.start_send(n, max) {
+                        Ok(()) => b.tx_gbt = true,
+                        Err(e) => {
+                            b.tx_len = 0;
+                            self.events.push(ClientEvent::BlockRejected(e));
+                        }
+                    }
+                }
+            }
             Err(e) => self.events.push(ClientEvent::OutputFailed(e)),
         }
     }
@@ -1042,6 +1160,7 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
             (AcseApdu::Aare(aare), Some(Pending::Aarq)) => self.on_aare(now, &aare, rx, b),
             (AcseApdu::Rlre(_), Some(Pending::Release)) => {
                 self.outstanding = None;
+                self.gbt.reset();
                 self.phase = Phase::Idle;
                 self.conformance = Conformance::from_bits(0);
                 self.events.push(ClientEvent::Released);

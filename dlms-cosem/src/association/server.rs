@@ -51,7 +51,9 @@ use crate::apdu::{
     SetRequest, SetResponse, StateError,
 };
 use crate::axdr::{Decode, Encode, Writer};
-use crate::block::{Accepted, BlockError, Blocks, Reassembly, block_size};
+use crate::block::{
+    Accepted, BlockError, Blocks, GbtConfig, GbtInput, GbtLink, Reassembly, block_size,
+};
 use crate::descriptor::{AttributeDescriptor, MethodDescriptor, SelectiveAccess};
 use crate::error::DecodeError;
 use crate::security::{SecurityContext, SecurityError};
@@ -112,6 +114,10 @@ pub struct ServerConfig<'k, P: CryptoProvider> {
     pub max_reassembly: usize,
     /// An association idle this long is dropped (`None`: never).
     pub inactivity_timeout: Option<Duration>,
+    /// General block transfer parameters (used when the conformance
+    /// includes `general-block-transfer`: long responses then go as GBT
+    /// blocks instead of datablocks).
+    pub gbt: GbtConfig,
 }
 
 impl<'k, P: CryptoProvider> ServerConfig<'k, P> {
@@ -137,6 +143,7 @@ impl<'k, P: CryptoProvider> ServerConfig<'k, P> {
             challenge_len: 16,
             max_reassembly: usize::MAX,
             inactivity_timeout: None,
+            gbt: GbtConfig::default(),
         }
     }
 }
@@ -237,6 +244,7 @@ enum Incoming {
 }
 
 const AARE_MAX: usize = 192;
+const GBT_TAG: u8 = 224;
 
 struct Core<'k, P: CryptoProvider, S: CounterStore, A: CosemServer> {
     config: ServerConfig<'k, P>,
@@ -257,6 +265,7 @@ struct Core<'k, P: CryptoProvider, S: CounterStore, A: CosemServer> {
     incoming: Option<Incoming>,
     last_activity: Instant,
     events: Queue<ServerEvent, EVENT_CAPACITY>,
+    gbt: GbtLink,
 }
 
 struct Bufs<const N: usize> {
@@ -264,12 +273,16 @@ struct Bufs<const N: usize> {
     big: [u8; N],
     tx: [u8; N],
     tx_len: usize,
+    /// `tx` goes out as GBT blocks.
+    tx_gbt: bool,
 }
 
 /// The server machine; `N` bytes per working buffer (four of them).
 pub struct Server<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize> {
     core: Core<'k, P, S, A>,
     rx: [u8; N],
+    /// GBT reassembly.
+    gin: [u8; N],
     bufs: Bufs<N>,
 }
 
@@ -304,6 +317,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
         store: S,
         app: A,
     ) -> Self {
+        let gbt = config.gbt;
         Self {
             core: Core {
                 config,
@@ -324,13 +338,16 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
                 incoming: None,
                 last_activity: Instant::from_micros(0),
                 events: Queue::new(),
+                gbt: GbtLink::new(gbt),
             },
             rx: [0; N],
+            gin: [0; N],
             bufs: Bufs {
                 scratch: [0; N],
                 big: [0; N],
                 tx: [0; N],
                 tx_len: 0,
+                tx_gbt: false,
             },
         }
     }
@@ -371,72 +388,120 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
     /// Feeds one received APDU. `rng` supplies the HLS challenge. Call
     /// [`Server::poll_transmit`] and [`Server::poll_event`] afterwards.
     pub fn handle_input<R: CryptoRng + ?Sized>(&mut self, now: Instant, rng: &mut R, apdu: &[u8]) {
-        if self.bufs.tx_len != 0 {
-            self.core.events.push(ServerEvent::InputDropped);
-            return;
+        if apdu.first() == Some(&GBT_TAG) {
+            self.core.last_activity = now;
+            return self.on_gbt(now, rng, apdu);
         }
-        self.core.last_activity = now;
+        Self::input(&mut self.core, &mut self.rx, &mut self.bufs, now, rng, apdu);
+    }
+
+    fn on_gbt<R: CryptoRng + ?Sized>(&mut self, now: Instant, rng: &mut R, apdu: &[u8]) {
+        let g = match Apdu::decode(apdu) {
+            Ok(Apdu::GeneralBlockTransfer(g)) => g,
+            Ok(_) => return,
+            Err(e) => return self.core.events.push(ServerEvent::Malformed(e)),
+        };
+        if !self.core.allowed(Conformance::GENERAL_BLOCK_TRANSFER) {
+            return self
+                .core
+                .refuse(&mut self.bufs, Service::Get, Refusal::OutsideConformance);
+        }
+        match self.core.gbt.handle_input(now, &g, &mut self.gin) {
+            GbtInput::Nothing => {}
+            GbtInput::Refused(e) => self.core.events.push(ServerEvent::BlockRejected(e)),
+            GbtInput::Complete(len) => {
+                let apdu = self.gin.get(..len).unwrap_or(&[]);
+                Self::input(&mut self.core, &mut self.rx, &mut self.bufs, now, rng, apdu);
+            }
+        }
+    }
+
+    fn input<R: CryptoRng + ?Sized>(
+        core: &mut Core<'k, P, S, A>,
+        rx: &mut [u8; N],
+        bufs: &mut Bufs<N>,
+        now: Instant,
+        rng: &mut R,
+        apdu: &[u8],
+    ) {
+        if bufs.tx_len != 0 {
+            if !bufs.tx_gbt {
+                core.events.push(ServerEvent::InputDropped);
+                return;
+            }
+            // A new request: the peer has the previous GBT response.
+            core.gbt.stop_send();
+            bufs.tx_len = 0;
+            bufs.tx_gbt = false;
+        }
+        core.last_activity = now;
         let Some(&tag) = apdu.first() else {
-            self.core
-                .events
-                .push(ServerEvent::Malformed(DecodeError::new(
-                    0,
-                    crate::DecodeErrorKind::Truncated { needed: 1 },
-                )));
+            core.events.push(ServerEvent::Malformed(DecodeError::new(
+                0,
+                crate::DecodeErrorKind::Truncated { needed: 1 },
+            )));
             return;
         };
         if AcseApdu::is_acse_tag(tag) {
-            self.core.on_acse(rng, apdu, &mut self.rx, &mut self.bufs);
+            core.on_acse(rng, apdu, rx, bufs);
             return;
         }
         let protected = matches!(
             Apdu::decode(apdu),
             Ok(Apdu::Ciphered(_) | Apdu::GeneralGloCiphering(_) | Apdu::GeneralDedCiphering(_))
         );
-        let plain: &[u8] = match (self.core.security.as_mut(), protected) {
-            (Some(ctx), true) => match ctx.unprotect(apdu, &mut self.rx) {
+        let plain: &[u8] = match (core.security.as_mut(), protected) {
+            (Some(ctx), true) => match ctx.unprotect(apdu, rx) {
                 Ok(r) => r.plaintext,
                 Err(e) => {
-                    self.core.events.push(ServerEvent::SecurityRejected(e));
+                    core.events.push(ServerEvent::SecurityRejected(e));
                     if !matches!(e, SecurityError::Replay(_)) {
-                        self.core.send_exception(
-                            &mut self.bufs,
-                            exception(ServiceError::DecipheringError {}),
-                        );
+                        core.send_exception(bufs, exception(ServiceError::DecipheringError {}));
                     }
                     return;
                 }
             },
             (Some(_), false) => {
-                self.core.events.push(ServerEvent::Refused {
+                core.events.push(ServerEvent::Refused {
                     service: None,
                     reason: Refusal::Unprotected,
                 });
-                self.core.send_exception(
-                    &mut self.bufs,
-                    exception(ServiceError::OperationNotPossible {}),
-                );
+                core.send_exception(bufs, exception(ServiceError::OperationNotPossible {}));
                 return;
             }
             (None, true) => {
-                self.core.events.push(ServerEvent::Refused {
+                core.events.push(ServerEvent::Refused {
                     service: None,
                     reason: Refusal::Unsupported,
                 });
-                self.core
-                    .send_exception(&mut self.bufs, exception(ServiceError::DecipheringError {}));
+                core.send_exception(bufs, exception(ServiceError::DecipheringError {}));
                 return;
             }
             (None, false) => apdu,
         };
-        self.core.on_xdlms(plain, &mut self.bufs);
+        core.on_xdlms(plain, bufs);
     }
 
     /// The next APDU to send, written to `buf`; `None` when there is none
     /// (or `buf` is too small: it stays queued).
     #[must_use]
-    pub fn poll_transmit(&mut self, _now: Instant, buf: &mut [u8]) -> Option<usize> {
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let n = self.bufs.tx_len;
+        let gbt_out = if self.bufs.tx_gbt {
+            self.bufs.tx.get(..n).unwrap_or(&[])
+        } else {
+            &[]
+        };
+        if let Some(m) = self.core.gbt.poll_transmit(now, gbt_out, buf) {
+            return Some(m);
+        }
+        if self.bufs.tx_gbt {
+            if !self.core.gbt.is_sending() {
+                self.bufs.tx_len = 0;
+                self.bufs.tx_gbt = false;
+            }
+            return None;
+        }
         if n == 0 {
             return None;
         }
@@ -455,16 +520,35 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
     /// When [`Server::handle_timeout`] must be called (the inactivity timer).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.core.phase, self.core.config.inactivity_timeout) {
+        let idle = match (self.core.phase, self.core.config.inactivity_timeout) {
             (Phase::Idle, _) | (_, None) => None,
             (_, Some(t)) => self.core.last_activity.checked_add(t),
+        };
+        match (idle, self.core.gbt.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
-    /// Drops an idle association once its inactivity timer has passed.
+    /// Drops an idle association once its inactivity timer has passed;
+    /// drives the GBT timers.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.poll_timeout().is_some_and(|t| now >= t) {
+        if let Some(e) = self.core.gbt.handle_timeout(now) {
+            self.core.events.push(ServerEvent::BlockRejected(e));
+            if self.bufs.tx_gbt && !self.core.gbt.is_sending() {
+                self.bufs.tx_len = 0;
+                self.bufs.tx_gbt = false;
+            }
+        }
+        let idle = match (self.core.phase, self.core.config.inactivity_timeout) {
+            (Phase::Idle, _) | (_, None) => None,
+            (_, Some(t)) => self.core.last_activity.checked_add(t),
+        };
+        if idle.is_some_and(|t| now >= t) {
             self.core.reset();
+            self.core.gbt.reset();
+            self.bufs.tx_len = 0;
+            self.bufs.tx_gbt = false;
             self.core.events.push(ServerEvent::InactivityTimeout);
         }
     }
@@ -480,11 +564,26 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         self.stoc = None;
     }
 
-    /// Protects `scratch[..n]` into `tx`.
+    /// Protects `scratch[..n]` into `tx`; too long for the client's PDU
+    /// with general block transfer negotiated, it goes as GBT blocks.
     fn send<const N: usize>(&mut self, b: &mut Bufs<N>, n: usize) {
         let plain = b.scratch.get(..n).unwrap_or(&[]);
         match protect_out(self.security.as_mut(), &mut self.store, plain, &mut b.tx) {
-            Ok(len) => b.tx_len = len,
+            Ok(len) => {
+                b.tx_len = len;
+                b.tx_gbt = false;
+                self.gbt.stop_send();
+                let max = self.max_out::<N>();
+                if len > max && self.allowed(Conformance::GENERAL_BLOCK_TRANSFER) {
+                    match self.gbt.start_send(len, max) {
+                        Ok(()) => b.tx_gbt = true,
+                        Err(e) => {
+                            b.tx_len = 0;
+                            self.events.push(ServerEvent::BlockRejected(e));
+                        }
+                    }
+                }
+            }
             Err(e) => self.events.push(ServerEvent::OutputFailed(e)),
         }
     }
@@ -555,6 +654,7 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
             Ok(AcseApdu::Rlrq(_)) => {
                 let was = self.phase != Phase::Idle;
                 self.reset();
+                self.gbt.reset();
                 self.aarq_digest = None;
                 let rlre = AcseApdu::Rlre(Rlre {
                     reason: Some(ReleaseResponseReason::Normal),
@@ -978,7 +1078,8 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         choice: u8,
     ) {
         let header = if choice == 1 { 4 } else { 3 };
-        if header + len + self.overhead() <= self.max_out::<N>() {
+        let gbt = self.allowed(Conformance::GENERAL_BLOCK_TRANSFER);
+        if gbt || header + len + self.overhead() <= self.max_out::<N>() {
             let head: [u8; 4] = [0xc4, choice, invoke.0, 0];
             if let (Some(out), Some(data), Some(h)) = (
                 b.scratch.get_mut(..header + len),
@@ -990,6 +1091,9 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                 od.copy_from_slice(data);
                 return self.send(b, header + len);
             }
+        }
+        if gbt {
+            return self.get_error(b, invoke, DataAccessResult::OtherReason);
         }
         if !self.allowed(Conformance::BLOCK_TRANSFER_WITH_GET_OR_READ) {
             return self.get_error(b, invoke, DataAccessResult::OtherReason);
@@ -1424,7 +1528,12 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         n: Option<usize>,
     ) {
         match n {
-            Some(n) if n + self.overhead() <= self.max_out::<N>() => self.send(b, n),
+            Some(n)
+                if n + self.overhead() <= self.max_out::<N>()
+                    || self.allowed(Conformance::GENERAL_BLOCK_TRANSFER) =>
+            {
+                self.send(b, n)
+            }
             _ => self.action_result(b, invoke, ActionResult::OtherReason),
         }
     }
@@ -1449,7 +1558,9 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
             invoke_id: invoke,
             response,
         });
-        if apdu.encoded_len() + self.overhead() > self.max_out::<N>() {
+        if apdu.encoded_len() + self.overhead() > self.max_out::<N>()
+            && !self.allowed(Conformance::GENERAL_BLOCK_TRANSFER)
+        {
             // ACTION responses with pblock are not implemented.
             return self.action_result(b, invoke, ActionResult::OtherReason);
         }

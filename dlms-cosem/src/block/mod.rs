@@ -11,6 +11,13 @@
 //! of the last block is reported as a duplicate and changes nothing, any
 //! other number is an error that leaves the transfer as it was, and the
 //! total is bounded by a caller limit.
+//!
+//! [`gbt`] is the general block transfer (GBT) of any long APDU, with
+//! windows and lost-block recovery.
+
+pub mod gbt;
+
+pub use gbt::{GbtConfig, GbtInput, GbtLink};
 
 use core::ops::Range;
 

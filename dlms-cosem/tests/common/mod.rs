@@ -3,12 +3,14 @@
 //! and an in-memory link that drops, duplicates and reorders APDUs.
 #![allow(dead_code)]
 
+use dual_protocol_dlms_cosem::acse::Conformance;
 use dual_protocol_dlms_cosem::apdu::{ActionResult, DataAccessResult};
 use dual_protocol_dlms_cosem::association::client::ResponseResult;
 use dual_protocol_dlms_cosem::association::{
     Authentication, Client, ClientConfig, ClientEvent, CosemServer, HlsSecret, Server,
     ServerConfig, ServerEvent,
 };
+use dual_protocol_dlms_cosem::block::GbtConfig;
 use dual_protocol_dlms_cosem::descriptor::{MethodDescriptor, SelectiveAccess};
 use dual_protocol_dlms_cosem::security::{
     SecurityContext, SecurityKey, SecurityPolicy, SecuritySuite,
@@ -333,6 +335,9 @@ pub struct Link {
     flight: Vec<(u64, bool, Vec<u8>)>,
     pub dropped: u32,
     pub duplicated: u32,
+    /// The longest frame sent, and how many were GBT APDUs (tag 224).
+    pub max_frame: usize,
+    pub gbt_frames: u32,
 }
 
 impl Link {
@@ -343,6 +348,8 @@ impl Link {
             flight: Vec::new(),
             dropped: 0,
             duplicated: 0,
+            max_frame: 0,
+            gbt_frames: 0,
         }
     }
 
@@ -356,6 +363,8 @@ impl Link {
     }
 
     pub fn send(&mut self, now: u64, to_server: bool, frame: &[u8]) {
+        self.max_frame = self.max_frame.max(frame.len());
+        self.gbt_frames += u32::from(frame.first() == Some(&224));
         if self.chance(self.model.drop) {
             self.dropped += 1;
             return;
@@ -396,17 +405,38 @@ pub struct Run {
     pub register: Vec<u8>,
     pub dropped: u32,
     pub duplicated: u32,
+    pub max_frame: usize,
+    pub gbt_frames: u32,
 }
 
 /// The scenario: associate, GET clock, GET profile (block transfer), SET
 /// a long value (datablocks), ACTION with long parameters (pblocks), GET the
 /// register back, release.
 pub fn scenario(keys: &Keys, mode: Mode, model: LinkModel, retries: u8) -> Run {
+    scenario_with(keys, mode, model, retries, false)
+}
+
+/// [`scenario`], with general block transfer negotiated when `gbt` (window
+/// 3, 100 ms block timer).
+pub fn scenario_with(keys: &Keys, mode: Mode, model: LinkModel, retries: u8, gbt: bool) -> Run {
     let mut cc = client_config(keys, mode);
     cc.retries = retries;
     cc.response_timeout = dual_protocol_primitives::time::Duration::from_millis(300);
+    let mut sc = server_config(keys, mode);
+    if gbt {
+        let g = GbtConfig {
+            window: 3,
+            timeout: dual_protocol_primitives::time::Duration::from_millis(100),
+            attempts: 8,
+            max_apdu: usize::MAX,
+        };
+        cc.conformance = cc.conformance.union(Conformance::GENERAL_BLOCK_TRANSFER);
+        sc.conformance = sc.conformance.union(Conformance::GENERAL_BLOCK_TRANSFER);
+        cc.gbt = g;
+        sc.gbt = g;
+    }
     let mut c = client(keys, mode, cc);
-    let mut s = server(keys, mode, server_config(keys, mode));
+    let mut s = server(keys, mode, sc);
     let mut link = Link::new(model);
     let mut crng = ChaCha20Rng::seed_from_u64(11);
     let mut srng = ChaCha20Rng::seed_from_u64(12);
@@ -446,6 +476,9 @@ pub fn scenario(keys: &Keys, mode: Mode, model: LinkModel, retries: u8) -> Run {
         }
         if c.poll_timeout().is_some_and(|t| t <= now) {
             c.handle_timeout(now);
+        }
+        if s.poll_timeout().is_some_and(|t| t <= now) {
+            s.handle_timeout(now);
         }
         while let Some(n) = c.poll_transmit(now, &mut buf) {
             link.send(ms, true, &buf[..n]);
@@ -496,7 +529,7 @@ pub fn scenario(keys: &Keys, mode: Mode, model: LinkModel, retries: u8) -> Run {
             };
             run.transcript.push(line);
         }
-        if done && !c.is_busy() && link.flight.is_empty() {
+        if done && !c.is_busy() && link.flight.is_empty() && s.poll_timeout().is_none() {
             break;
         }
     }
@@ -504,6 +537,8 @@ pub fn scenario(keys: &Keys, mode: Mode, model: LinkModel, retries: u8) -> Run {
     run.register = s.app().register.clone();
     run.dropped = link.dropped;
     run.duplicated = link.duplicated;
+    run.max_frame = link.max_frame;
+    run.gbt_frames = link.gbt_frames;
     run
 }
 
