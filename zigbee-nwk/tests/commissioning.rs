@@ -863,3 +863,219 @@ fn hub_restarted_from_storage_at_random_points_loses_no_device_and_reuses_no_cou
     // The restarts did cut exchanges short: devices had to join again.
     assert!(retries > 0);
 }
+
+/// An unsecured NWK Rejoin Request (R22 §3.4.6) from `ieee` claiming
+/// `short`, to the hub, as a MAC data frame (no FCS), built byte by byte.
+fn unsecured_rejoin_request(ieee: Eui64, short: ShortAddr) -> Vec<u8> {
+    let [s0, s1] = short.0.to_le_bytes();
+    let mut f = vec![
+        0x41, 0x88, 0x21, 0x60, 0x2b, 0x00, 0x00, s0, s1, // MAC: data to 0x0000
+        0x09, 0x10, 0x00, 0x00, s0, s1, 0x01, 0x42, // NWK: command, v2, source IEEE present
+    ];
+    f.extend(ieee.to_le_bytes());
+    f.extend([0x06, 0x80]); // Rejoin Request, allocate address
+    f
+}
+
+/// Trust-centre rejoins straight at the hub: a device not on the
+/// allow-list is refused (PAN access denied, the trust centre says why);
+/// an allow-listed device that never joined is admitted and sent the key
+/// under its own key-transport key, NWK-unsecured, held for its address.
+#[test]
+fn trust_centre_rejoin_of_a_stranger_is_refused() {
+    let mut han = Han::new(8, install_code);
+    let now = han.t();
+    han.hub().start(now);
+    let stranger = Eui64([0xde, 0xad, 0, 0, 0, 0, 0, 9]);
+    let f = unsecured_rejoin_request(stranger, ShortAddr(0x1234));
+    assert_eq!(han.hub().handle_input(now, &f, 200), Ok(None));
+    let ev: Vec<_> = std::iter::from_fn(|| han.hub().poll_event()).collect();
+    assert!(ev.contains(&NodeEvent::JoinRefused {
+        ieee: stranger,
+        status: AssociationStatus::PanAccessDenied
+    }));
+    assert!(
+        ev.contains(&NodeEvent::Commissioning(CommissioningEvent::TrustCentre(
+            TcEvent::Rejected {
+                eui: stranger,
+                reason: RejectReason::UnknownRejoin
+            }
+        )))
+    );
+    assert!(han.hub().neighbours().get(ShortAddr(0x1234)).is_none());
+    assert!(han.hub().trust_centre().device(stranger).is_none());
+    // The refusal waits for the device's poll (one frame held), no key.
+    assert_eq!(han.hub().indirect().len(), 1);
+    // An allow-listed device: admitted, the response then the key held.
+    let f = unsecured_rejoin_request(eui(AWAKE), ShortAddr(0x2345));
+    han.hub().handle_input(now, &f, 200).unwrap();
+    let ev: Vec<_> = std::iter::from_fn(|| han.hub().poll_event()).collect();
+    assert!(ev.contains(&NodeEvent::ChildRejoined {
+        ieee: eui(AWAKE),
+        short: ShortAddr(0x2345),
+        secured: false
+    }));
+    assert_eq!(han.hub().indirect().len(), 3);
+    assert!(han.hub().trust_centre().device(eui(AWAKE)).unwrap().joined);
+}
+
+/// ZDO on endpoint 0 answered by the hub's node with its own tables
+/// (`Node::handle_zdo`): Active_EP_req, Bind_req into the binding table,
+/// Mgmt_Permit_Joining_req applied to the node.
+#[test]
+fn zdo_requests_are_answered_by_the_node() {
+    use dual_protocol_zigbee_nwk::aps::{
+        ApsBody, ApsFrame, ApsFrameControl, ApsFrameType, ApsHeader, BindingTable, DeliveryMode,
+    };
+    use dual_protocol_zigbee_nwk::types::List;
+    use dual_protocol_zigbee_nwk::zdo::responder::{LocalDevice, ZdoAction};
+    use dual_protocol_zigbee_nwk::zdo::{
+        BindRequest, BindTarget, NodeDescriptor, SimpleDescriptor, ZdoFrame, ZdoMessage, ZdoStatus,
+    };
+    let mut han = Han::new(9, install_code);
+    han.commission();
+    let esi_in = [0x00, 0x07];
+    let eps = [SimpleDescriptor {
+        endpoint: 1,
+        profile: 0x0109,
+        device_id: 0x0500,
+        device_version: 0,
+        in_clusters: List::new(&esi_in).unwrap(),
+        out_clusters: List::empty(),
+    }];
+    let local = LocalDevice {
+        ieee: eui(HUB),
+        short: ShortAddr(0xffff),
+        extended_pan_id: XPAN,
+        node_descriptor: NodeDescriptor {
+            flags: 0,
+            band: 0x40,
+            mac_capability: 0x8f,
+            manufacturer_code: 0x1234,
+            max_buffer_size: 82,
+            max_incoming_transfer: 1024,
+            server_mask: 0x2c41,
+            max_outgoing_transfer: 1024,
+            descriptor_capability: 0,
+        },
+        endpoints: &eps,
+        depth: 0,
+        permit_joining: true,
+    };
+    let mut bindings = BindingTable::<2>::new();
+    let zdp = |seq: u8, msg: ZdoMessage<'_>| {
+        let mut z = [0u8; 64];
+        let n = ZdoFrame {
+            sequence: seq,
+            message: msg,
+            trailing: &[],
+        }
+        .encode(&mut z)
+        .unwrap();
+        let mut out = [0u8; 96];
+        let m = ApsFrame {
+            header: ApsHeader {
+                frame_control: ApsFrameControl {
+                    frame_type: ApsFrameType::Data,
+                    delivery: DeliveryMode::Unicast,
+                    ack_format: false,
+                    security: false,
+                    ack_request: false,
+                    extended_header: false,
+                },
+                dst_endpoint: Some(0),
+                group: None,
+                cluster: Some(msg.cluster()),
+                profile: Some(0),
+                src_endpoint: Some(0),
+                counter: Some(seq),
+                extended: None,
+            },
+            body: ApsBody::Payload(&z[..n]),
+        }
+        .encode(&mut out)
+        .unwrap();
+        out[..m].to_vec()
+    };
+    let ask = |han: &mut Han, bindings: &mut BindingTable<2>, seq: u8, msg: ZdoMessage<'_>| {
+        let req = zdp(seq, msg);
+        let now = han.t();
+        han.dev(AWAKE).send_data(now, ShortAddr(0), &req).unwrap();
+        assert!(han.run_until(500, |h| h.delivered[HUB].iter().any(|(_, p)| *p == req)));
+        let src = han.short(AWAKE);
+        let now = han.t();
+        let action = han
+            .hub()
+            .handle_zdo(now, src, ShortAddr(0), &req, &local, bindings)
+            .unwrap();
+        // The response reaches the requester.
+        assert!(
+            han.run_until(1_000, |h| h.delivered[AWAKE].iter().any(|(s, p)| {
+                *s == ShortAddr(0)
+                    && ApsFrame::decode(p)
+                        .is_ok_and(|f| f.header.cluster == Some(msg.cluster() | 0x8000))
+            }))
+        );
+        let (_, p) = han.delivered[AWAKE].pop().unwrap();
+        let f = ApsFrame::decode(&p).unwrap();
+        let ApsBody::Payload(z) = f.body else {
+            panic!()
+        };
+        let z = ZdoFrame::decode_with(z, f.header.cluster.unwrap()).unwrap();
+        assert_eq!(z.sequence, seq);
+        (format!("{:?}", z.message), action)
+    };
+    let (rsp, action) = ask(
+        &mut han,
+        &mut bindings,
+        1,
+        ZdoMessage::ActiveEpReq(ShortAddr(0)),
+    );
+    assert!(
+        rsp.contains("ActiveEpRsp") && rsp.contains("Success"),
+        "{rsp}"
+    );
+    assert_eq!(action, Some(ZdoAction::None));
+    let bind = BindRequest {
+        src: eui(HUB),
+        src_endpoint: 1,
+        cluster: 0x0700,
+        dst: BindTarget::Device {
+            address: eui(AWAKE),
+            endpoint: 1,
+        },
+    };
+    let (rsp, _) = ask(&mut han, &mut bindings, 2, ZdoMessage::BindReq(bind));
+    assert_eq!(
+        rsp,
+        format!("{:?}", ZdoMessage::BindRsp(ZdoStatus::Success))
+    );
+    assert_eq!(bindings.len(), 1);
+    let now = han.t();
+    han.hub().permit_joining(now, 0);
+    let (_, action) = ask(
+        &mut han,
+        &mut bindings,
+        3,
+        ZdoMessage::MgmtPermitJoiningReq {
+            duration: 30,
+            tc_significance: 1,
+        },
+    );
+    assert_eq!(action, Some(ZdoAction::PermitJoining { duration: 30 }));
+    let now = han.t();
+    assert!(han.hub().permit_joining_open(now));
+    // Not ZDO: another endpoint.
+    let now = han.t();
+    assert_eq!(
+        han.hub().handle_zdo(
+            now,
+            ShortAddr(1),
+            ShortAddr(0),
+            b"\x00\x01\x06\x01\x09\x01\x01\x00",
+            &local,
+            &mut bindings
+        ),
+        Ok(None)
+    );
+}

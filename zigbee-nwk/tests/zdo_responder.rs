@@ -434,3 +434,115 @@ fn device_annce_updates_the_address_map_and_reports_conflicts() {
         );
     });
 }
+
+/// Bind_req / Unbind_req over the binding table (§2.4.3.2.2-3): each
+/// status, and the table then drives `send_bound`.
+#[test]
+fn bind_and_unbind_requests_fill_the_binding_table() {
+    use dual_protocol_zigbee_nwk::aps::binding::{Binding, BindingDestination, BindingTable};
+    use dual_protocol_zigbee_nwk::zdo::{BindRequest, BindTarget};
+    with_device(|dev| {
+        let mut table = BindingTable::<1>::new();
+        let run = |msg: ZdoMessage<'_>, unicast: bool, table: &mut BindingTable<1>| {
+            let nb = NeighbourTable::<1>::new();
+            let mut map = AddressMap::<1>::new();
+            let (c, p) = request(msg);
+            let mut out = [0u8; 16];
+            let o = dev
+                .handle_with_bindings(c, &p, unicast, &nb, &mut map, table, &mut out)
+                .unwrap();
+            o.response.map(|(c, n)| {
+                let f = ZdoFrame::decode_with(&out[..n], c).unwrap();
+                assert_eq!(f.sequence, 0x42);
+                match f.message {
+                    ZdoMessage::BindRsp(s) | ZdoMessage::UnbindRsp(s) => (c, s),
+                    other => panic!("{other:?}"),
+                }
+            })
+        };
+        let to_meter = BindRequest {
+            src: HUB,
+            src_endpoint: 1,
+            cluster: 0x0700,
+            dst: BindTarget::Device {
+                address: METER,
+                endpoint: 1,
+            },
+        };
+        assert_eq!(
+            run(ZdoMessage::BindReq(to_meter), true, &mut table),
+            Some((0x8021, ZdoStatus::Success))
+        );
+        let expected = Binding {
+            src_endpoint: 1,
+            cluster: 0x0700,
+            dst: BindingDestination::Device {
+                ieee: METER,
+                endpoint: 1,
+            },
+        };
+        assert_eq!(table.iter().copied().collect::<Vec<_>>(), [expected]);
+        // Binding twice is not an error; a second binding does not fit.
+        assert_eq!(
+            run(ZdoMessage::BindReq(to_meter), true, &mut table),
+            Some((0x8021, ZdoStatus::Success))
+        );
+        let group = BindRequest {
+            dst: BindTarget::Group(0x0042),
+            ..to_meter
+        };
+        assert_eq!(
+            run(ZdoMessage::BindReq(group), true, &mut table),
+            Some((0x8021, ZdoStatus::TableFull))
+        );
+        // Another source, an endpoint this device does not have, another
+        // address mode, a broadcast request.
+        let other = BindRequest {
+            src: METER,
+            ..to_meter
+        };
+        assert_eq!(
+            run(ZdoMessage::BindReq(other), true, &mut table),
+            Some((0x8021, ZdoStatus::NotSupported))
+        );
+        let bad_ep = BindRequest {
+            src_endpoint: 9,
+            ..to_meter
+        };
+        assert_eq!(
+            run(ZdoMessage::BindReq(bad_ep), true, &mut table),
+            Some((0x8021, ZdoStatus::InvalidEndpoint))
+        );
+        let odd = BindRequest {
+            dst: BindTarget::Unknown {
+                mode: 0x02,
+                raw: &[0x34, 0x12],
+            },
+            ..to_meter
+        };
+        assert_eq!(
+            run(ZdoMessage::BindReq(odd), true, &mut table),
+            Some((0x8021, ZdoStatus::NotSupported))
+        );
+        assert_eq!(run(ZdoMessage::BindReq(group), false, &mut table), None);
+        // Unbind: present, then absent.
+        assert_eq!(
+            run(ZdoMessage::UnbindReq(to_meter), true, &mut table),
+            Some((0x8022, ZdoStatus::Success))
+        );
+        assert!(table.is_empty());
+        assert_eq!(
+            run(ZdoMessage::UnbindReq(to_meter), true, &mut table),
+            Some((0x8022, ZdoStatus::NoEntry))
+        );
+        // Other requests go to `handle` as before.
+        let (c, p) = request(ZdoMessage::ActiveEpReq(ShortAddr(0)));
+        let nb = NeighbourTable::<1>::new();
+        let mut map = AddressMap::<1>::new();
+        let mut out = [0u8; 16];
+        let o = dev
+            .handle_with_bindings(c, &p, true, &nb, &mut map, &mut table, &mut out)
+            .unwrap();
+        assert_eq!(o.response.map(|(c, _)| c), Some(0x8005));
+    });
+}

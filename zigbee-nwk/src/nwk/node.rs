@@ -57,7 +57,10 @@ use super::{
     BeaconPayload, DiscoverRoute, EndDeviceTimeoutStatus, NetworkStatusCode, NwkBody, NwkCommand,
     NwkCommandFrame, NwkFrame, NwkFrameControl, NwkFrameType, NwkHeader, SourceRoute,
 };
-use crate::aps::{ApsBody, ApsCommand, ApsFrame, TableFull};
+use crate::aps::{
+    ApsBody, ApsCommand, ApsFrame, ApsFrameControl, ApsFrameType, ApsHeader, BindingTable,
+    DeliveryMode, TableFull,
+};
 use crate::error::{DecodeError, EncodeError};
 use crate::mac::{
     AssociationStatus, CapabilityInformation, FrameType, MacAddress, MacBody, MacCommand, MacFrame,
@@ -68,6 +71,7 @@ use crate::security::{
     SecurityContext, SecurityError, ZigbeeKey, frame::KeyLookup, secure_nwk, unsecure_nwk,
 };
 use crate::types::{List, PanId, ShortAddr};
+use crate::zdo::responder::{LocalDevice, ZdoAction, ZdoError};
 use core::time::Duration;
 use dual_protocol_primitives::counter::CounterStore;
 use dual_protocol_primitives::eui64::Eui64;
@@ -409,6 +413,8 @@ pub struct Node<
     deadline: Option<Instant>,
     /// Link key requests left to retry.
     key_retries: u8,
+    /// APS counter of the ZDO responses this node sends.
+    zdo_counter: u8,
     short: ShortAddr,
     pan: PanId,
     parent: Option<ShortAddr>,
@@ -572,6 +578,7 @@ impl<
             awaiting_key: false,
             deadline: None,
             key_retries: 0,
+            zdo_counter: (seed >> 32) as u8,
         }
     }
 
@@ -2818,6 +2825,104 @@ impl<
         self.source_routes = SourceRouteTable::new();
         self.indirect = IndirectQueue::new();
         sent
+    }
+
+    /// Answers a ZDO request on endpoint 0 (ZigBee R22 §2.4) with this
+    /// node's own tables: `aps` is the APS frame of an indication from
+    /// `src` to `dst` (this node or a broadcast address). A request is
+    /// handled by `local`'s responder
+    /// ([`LocalDevice::handle_with_bindings`], with this node's neighbour
+    /// table, address map, short address and permit-join state, and the
+    /// caller's binding table), the response sent back to `src` as an
+    /// unacknowledged APS data frame on endpoint 0, and the action applied
+    /// (Mgmt_Leave_req: [`Node::leave`] after the response is queued;
+    /// Mgmt_Permit_Joining_req: [`Node::permit_joining`]). Returns `None`
+    /// when `aps` is not a ZDO request (another endpoint or profile, not a
+    /// data frame), else the action taken.
+    ///
+    /// # Errors
+    /// [`NodeError::Decode`] for a request that does not decode, and the
+    /// errors of [`Node::send_data`] for the response.
+    pub fn handle_zdo<const B: usize>(
+        &mut self,
+        now: Instant,
+        src: ShortAddr,
+        dst: ShortAddr,
+        aps: &[u8],
+        local: &LocalDevice<'_>,
+        bindings: &mut BindingTable<B>,
+    ) -> Result<Option<ZdoAction>, NodeError> {
+        let Ok(frame) = ApsFrame::decode(aps) else {
+            return Ok(None);
+        };
+        let (ApsBody::Payload(payload), Some(0), Some(0), Some(cluster)) = (
+            frame.body,
+            frame.header.dst_endpoint,
+            frame.header.profile,
+            frame.header.cluster,
+        ) else {
+            return Ok(None);
+        };
+        if frame.header.frame_control.frame_type != ApsFrameType::Data
+            || cluster & crate::zdo::cluster::RESPONSE != 0
+        {
+            return Ok(None);
+        }
+        let mut dev = *local;
+        dev.short = self.short;
+        dev.permit_joining = self.permit_joining_open(now);
+        let mut out = [0u8; MAX_FRAME];
+        let outcome = dev
+            .handle_with_bindings(
+                cluster,
+                payload,
+                !is_broadcast(dst),
+                &self.neighbours,
+                &mut self.address_map,
+                bindings,
+                &mut out,
+            )
+            .map_err(|e| match e {
+                ZdoError::Decode(d) => NodeError::Decode(d),
+                ZdoError::Encode(e) => NodeError::Encode(e),
+            })?;
+        if let Some((rsp_cluster, n)) = outcome.response {
+            self.zdo_counter = self.zdo_counter.wrapping_add(1);
+            let rsp = ApsFrame {
+                header: ApsHeader {
+                    frame_control: ApsFrameControl {
+                        frame_type: ApsFrameType::Data,
+                        delivery: DeliveryMode::Unicast,
+                        ack_format: false,
+                        security: false,
+                        ack_request: false,
+                        extended_header: false,
+                    },
+                    dst_endpoint: Some(0),
+                    group: None,
+                    cluster: Some(rsp_cluster),
+                    profile: Some(0),
+                    src_endpoint: Some(0),
+                    counter: Some(self.zdo_counter),
+                    extended: None,
+                },
+                body: ApsBody::Payload(out.get(..n).unwrap_or(&[])),
+            };
+            let mut buf = [0u8; MAX_FRAME];
+            let m = rsp.encode(&mut buf)?;
+            self.send_data(now, src, buf.get(..m).unwrap_or(&[]))?;
+        }
+        match outcome.action {
+            ZdoAction::Leave {
+                rejoin,
+                remove_children,
+            } => {
+                let _ = self.leave(now, rejoin, remove_children);
+            }
+            ZdoAction::PermitJoining { duration } => self.permit_joining(now, duration),
+            _ => {}
+        }
+        Ok(Some(outcome.action))
     }
 
     /// Whether a route record must precede data to `dst` (a many-to-one route asks for it).

@@ -19,7 +19,8 @@
 use super::{
     AddressResponse, AssociatedDevices, TableChunk, ZdoFrame, ZdoMessage, ZdoStatus, cluster,
 };
-use super::{NodeDescriptor, SimpleDescriptor};
+use super::{BindTarget, NodeDescriptor, SimpleDescriptor};
+use crate::aps::binding::{Binding, BindingDestination, BindingTable};
 use crate::error::{DecodeError, EncodeError};
 use crate::mac::CapabilityInformation;
 use crate::nwk::address_map::{AddressMap, AddressMapError, AddressUpdate};
@@ -427,5 +428,85 @@ impl LocalDevice<'_> {
             _ => None,
         };
         Ok(ZdoOutcome { response, action })
+    }
+
+    /// As [`handle`](Self::handle), and also Bind_req / Unbind_req
+    /// (§2.4.3.2.2-3) over this device's binding table `bindings` (the
+    /// table [`ApsDataService::send_bound`](crate::aps::ApsDataService::send_bound)
+    /// uses): only bindings whose source is this device and one of its
+    /// active endpoints are kept here (another source: NOT_SUPPORTED, this
+    /// device keeps no binding cache; an unknown endpoint: INVALID_EP);
+    /// a full table answers TABLE_FULL, an Unbind_req for a binding that
+    /// does not exist NO_ENTRY, a destination address mode other than group
+    /// or device NOT_SUPPORTED. Bind requests are unicast only: a broadcast
+    /// one is ignored.
+    ///
+    /// # Errors
+    /// [`ZdoError`].
+    // The request (cluster, payload, addressing), the three tables it
+    // reads or writes, and the output buffer: as `handle`, plus the table.
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle_with_bindings<const NB: usize, const D: usize, const B: usize>(
+        &self,
+        cluster_id: u16,
+        payload: &[u8],
+        unicast: bool,
+        neighbours: &NeighbourTable<NB>,
+        address_map: &mut AddressMap<D>,
+        bindings: &mut BindingTable<B>,
+        out: &mut [u8],
+    ) -> Result<ZdoOutcome, ZdoError> {
+        if cluster_id != cluster::BIND_REQ && cluster_id != cluster::UNBIND_REQ {
+            return self.handle(cluster_id, payload, unicast, neighbours, address_map, out);
+        }
+        let req = ZdoFrame::decode_with(payload, cluster_id)?;
+        let none = ZdoOutcome {
+            response: None,
+            action: ZdoAction::None,
+        };
+        let (ZdoMessage::BindReq(b) | ZdoMessage::UnbindReq(b)) = req.message else {
+            return Ok(none);
+        };
+        if !unicast {
+            return Ok(none);
+        }
+        let bind = cluster_id == cluster::BIND_REQ;
+        let dst = match b.dst {
+            BindTarget::Group(g) => Some(BindingDestination::Group(g)),
+            BindTarget::Device { address, endpoint } => Some(BindingDestination::Device {
+                ieee: address,
+                endpoint,
+            }),
+            BindTarget::Unknown { .. } => None,
+        };
+        let status = match dst {
+            _ if b.src != self.ieee => ZdoStatus::NotSupported,
+            None => ZdoStatus::NotSupported,
+            _ if !self.endpoints.iter().any(|e| e.endpoint == b.src_endpoint) => {
+                ZdoStatus::InvalidEndpoint
+            }
+            Some(dst) => {
+                let binding = Binding {
+                    src_endpoint: b.src_endpoint,
+                    cluster: b.cluster,
+                    dst,
+                };
+                match (bind, bind && bindings.bind(binding).is_err()) {
+                    (true, true) => ZdoStatus::TableFull,
+                    (true, false) => ZdoStatus::Success,
+                    (false, _) if bindings.unbind(&binding) => ZdoStatus::Success,
+                    (false, _) => ZdoStatus::NoEntry,
+                }
+            }
+        };
+        let message = if bind {
+            ZdoMessage::BindRsp(status)
+        } else {
+            ZdoMessage::UnbindRsp(status)
+        };
+        Ok(ZdoOutcome {
+            response: encode(out, req.sequence, message)?,
+            action: ZdoAction::None,
+        })
     }
 }
