@@ -30,3 +30,5 @@ pub use datetime::{CosemDate, CosemDateTime, CosemTime};
 pub use descriptor::{AttributeDescriptor, MethodDescriptor, SelectiveAccess};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use obis::Obis;
+/// The `rand_core` the association machines take their randomness through.
+pub use rand_core;
