@@ -255,6 +255,71 @@ fn ota_integrity(c: &mut Criterion) {
     g.finish();
 }
 
+/// OTA server bookkeeping per Image Block Request served: decode the
+/// request, find the image and the client's download, rate-limit check,
+/// queue, then encode the Image Block Response with its 64 octets read from
+/// the in-memory image, beside memcpy of a 64-octet block.
+fn ota_server_block(c: &mut Criterion) {
+    use dual_protocol_primitives::time::{Duration, Instant};
+    use dual_protocol_zcl_se::cluster::ota_upgrade::{
+        BlockFieldControl, ImageBlockRequest, ImageId,
+    };
+    use dual_protocol_zcl_se::ota::integrity::append_integrity_code;
+    use dual_protocol_zcl_se::ota::server::{Server, ServerConfig};
+    let body = 65536usize - 84;
+    let total = 56 + 6 + body + 22;
+    let mut f = hex("1ef1ee0b00013800000034127856020000000200");
+    f.extend([0u8; 32]);
+    f.extend((total as u32).to_le_bytes());
+    f.extend([0, 0]);
+    f.extend((body as u32).to_le_bytes());
+    f.extend(floors::data(body));
+    append_integrity_code(&mut f);
+    let id = ImageId {
+        manufacturer_code: 0x1234,
+        image_type: 0x5678,
+        file_version: 2,
+    };
+    let requests: Vec<Vec<u8>> = (0..1024u32)
+        .map(|i| {
+            let r = ImageBlockRequest {
+                field_control: BlockFieldControl(0),
+                image: id,
+                file_offset: i * 64,
+                maximum_data_size: 64,
+                request_node_address: None,
+                minimum_block_period: None,
+                trailing: &[],
+            };
+            let mut b = vec![0u8; 3 + r.encoded_len()];
+            r.encode_frame(i as u8, true, &mut b).expect("encode");
+            b
+        })
+        .collect();
+    let mut server: Server<&[u8], 4, 8, 16> = Server::new(ServerConfig::default(), 0);
+    server.add_image(f.as_slice()).expect("image");
+    let mut g = c.benchmark_group("zcl_se_ota_server");
+    g.throughput(Throughput::Bytes(64));
+    let mut i = 0usize;
+    let mut now = Instant::from_secs(1);
+    let mut buf = [0u8; 96];
+    g.bench_function("image_block_request/64B", |b| {
+        b.iter(|| {
+            now += Duration::from_millis(1);
+            let req = &requests[i % requests.len()];
+            i += 1;
+            server
+                .handle_input(now, 0x1001, black_box(req))
+                .expect("request");
+            let t = server.poll_transmit(now, &mut buf).expect("response");
+            while server.poll_event().is_some() {}
+            black_box(t.len)
+        })
+    });
+    floors::memcpy(&mut g, 64);
+    g.finish();
+}
+
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -265,6 +330,6 @@ fn hex(s: &str) -> Vec<u8> {
 criterion_group! {
     name = benches;
     config = floors::config();
-    targets = decode, tunnel, ota_integrity
+    targets = decode, tunnel, ota_integrity, ota_server_block
 }
 criterion_main!(benches);

@@ -73,7 +73,7 @@ pub fn probe(input: &[u8]) -> u32 {
     );
     let mut out = [0u8; 32];
     acc ^= report.encode(&mut out).unwrap_or(0) as u32;
-    acc ^ tunnel_step(bytes)
+    acc ^ tunnel_step(bytes) ^ ota_client_step(bytes)
 }
 
 /// A Tunneling server step: the input as a frame from a client, then the
@@ -95,4 +95,80 @@ fn tunnel_step(frame: &[u8]) -> u32 {
         acc ^= t.len as u32;
     }
     acc ^ u32::from(verify_integrity(&mut &frame[..]).is_ok())
+}
+
+/// A RAM "flash" of 256 octets for the OTA client.
+struct Flash([u8; 256]);
+
+impl dual_protocol_zcl_se::ota::integrity::ImageStorage for Flash {
+    type Error = ();
+    fn read_at(&mut self, offset: u32, buf: &mut [u8]) -> Result<usize, ()> {
+        let mut s: &[u8] = &self.0;
+        s.read_at(offset, buf).map_err(|_| ())
+    }
+}
+
+impl dual_protocol_zcl_se::ota::client::ImageSink for Flash {
+    fn write_at(&mut self, offset: u32, data: &[u8]) -> Result<(), ()> {
+        let o = offset as usize;
+        self.0
+            .get_mut(o..o + data.len())
+            .ok_or(())?
+            .copy_from_slice(data);
+        Ok(())
+    }
+}
+
+/// A counter standing in for the device's RNG (the probe only links the
+/// code).
+struct Counter(u32);
+
+impl dual_protocol_zcl_se::rand_core::TryRng for Counter {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        Ok(self.0)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(u64::from(self.try_next_u32()?))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            *b = self.try_next_u32()? as u8;
+        }
+        Ok(())
+    }
+}
+impl dual_protocol_zcl_se::rand_core::TryCryptoRng for Counter {}
+
+/// An OTA client step: a query, the input as the server's answer, the
+/// frame the client sends next.
+fn ota_client_step(frame: &[u8]) -> u32 {
+    use dual_protocol_primitives::time::Instant;
+    use dual_protocol_zcl_se::cluster::ota_upgrade::ImageId;
+    use dual_protocol_zcl_se::ota::client::{Client, ClientConfig};
+    let mut cfg = ClientConfig::new(
+        ImageId {
+            manufacturer_code: 0x1234,
+            image_type: 0x5678,
+            file_version: 1,
+        },
+        0,
+    );
+    cfg.max_image_size = 256;
+    let now = Instant::from_millis(1);
+    let mut c = Client::new(cfg, Flash([0xff; 256]), 0);
+    let mut out = [0u8; 40];
+    let mut acc = u32::from(c.query(now).is_ok());
+    if let Some(t) = c.poll_transmit(now, &mut out) {
+        acc ^= t.len as u32;
+    }
+    acc ^= u32::from(c.handle_input(now, 0, frame, &mut Counter(7)).is_ok());
+    if let Some(t) = c.poll_transmit(now, &mut out) {
+        acc ^= (t.len as u32) << 8;
+    }
+    if c.poll_event().is_some() {
+        acc ^= 0x100;
+    }
+    acc ^ c.persisted().offset
 }

@@ -11,6 +11,10 @@ extern crate std;
 mod cursor;
 mod macros;
 
+/// The RNG traits the machines take (`CryptoRng`), re-exported so callers
+/// name the same version.
+pub use rand_core;
+
 pub mod cbke;
 pub mod cluster;
 pub mod command;
