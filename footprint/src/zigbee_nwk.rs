@@ -8,7 +8,8 @@
 //! frame, an acknowledged send, its transmission), all in stack memory;
 //! and a trust-centre step (a join report, the input as an APS command from
 //! an allow-listed device, the secured Transport Key sent) with the joining
-//! device taking that Transport Key.
+//! device taking that Transport Key; then the hub's node wired to that
+//! trust centre (`nwk::commissioning`) taking the input as a MAC frame.
 
 use dual_protocol_zigbee_nwk::aps::{ApsBody, ApsFrame};
 use dual_protocol_zigbee_nwk::mac::{MacBody, MacContext, MacFrame};
@@ -225,5 +226,63 @@ fn trust_centre(input: &[u8]) -> u32 {
     while tc.poll_event().is_some() {
         acc = acc.rotate_left(1);
     }
-    acc ^ joiner.network_key().map_or(0, |(k, s)| u32::from(k[0] ^ s)) ^ flash.0 as u32
+    acc ^= joiner.network_key().map_or(0, |(k, s)| u32::from(k[0] ^ s)) ^ flash.0 as u32;
+    acc ^ wired_hub(input, tc, rng)
+}
+
+/// The hub's node wired to its trust centre (`nwk::commissioning`): the
+/// input as a received MAC frame (an association or a rejoin request asks
+/// the trust centre; an APS command goes to it), a timer run, the frames
+/// and events out.
+fn wired_hub<R: dual_protocol_zigbee_nwk::rand_core::CryptoRng>(
+    input: &[u8],
+    tc: dual_protocol_zigbee_nwk::security::trust_centre::TrustCentre<2, 2>,
+    rng: R,
+) -> u32 {
+    use dual_protocol_primitives::counter::CounterStore;
+    use dual_protocol_primitives::eui64::Eui64;
+    use dual_protocol_primitives::time::Instant;
+    use dual_protocol_zigbee_nwk::PanId;
+    use dual_protocol_zigbee_nwk::nwk::commissioning::TrustCentreRole;
+    use dual_protocol_zigbee_nwk::nwk::node::{Node, NodeConfig, Role};
+    use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, ZigbeeKey};
+
+    struct Flash(u64);
+    impl CounterStore for Flash {
+        type Error = ();
+        fn persist(&mut self, mark: u64) -> Result<(), ()> {
+            self.0 = mark;
+            Ok(())
+        }
+    }
+    let Ok(key) = ZigbeeKey::new(&[0x5a; 16]) else {
+        return 0;
+    };
+    let keys = Keys {
+        network: Some((0, key)),
+        link: None,
+    };
+    let cfg = NodeConfig::new(Role::Coordinator, tc.eui(), PanId(0x1a62), Eui64([2; 8]));
+    let role = TrustCentreRole::new(tc, Flash(0), rng);
+    let mut hub: Node<Flash, 2, 2, 2, 2, TrustCentreRole<Flash, R, 2, 2>> =
+        Node::with_commissioning(
+            cfg,
+            keys,
+            OutgoingFrameCounter::resume(0, 64),
+            Flash(0),
+            3,
+            role,
+        );
+    let now = Instant::from_millis(u64::from(input.last().copied().unwrap_or(0)));
+    hub.permit_joining(now, 60);
+    let mut acc = u32::from(hub.handle_input(now, input, 200).is_ok());
+    hub.handle_timeout(now);
+    let mut out = [0u8; 127];
+    while let Some(n) = hub.poll_transmit(now, &mut out) {
+        acc ^= n as u32;
+    }
+    while hub.poll_event().is_some() {
+        acc = acc.rotate_left(1);
+    }
+    acc ^ hub.trust_centre().devices().count() as u32
 }

@@ -298,7 +298,7 @@ impl<S: CounterStore, const Q: usize> Commissioning for JoinerRole<S, Q> {
 
     fn network_key_installed(&mut self) {
         if !self.joiner.record().verified {
-            let _ = self.joiner.request_link_key(&mut self.store);
+            let _ = self.joiner.retry_link_key_update(&mut self.store);
         }
     }
 

@@ -676,6 +676,7 @@ impl<
             JoinState::Joined => self.schedule_joined(now),
             _ => {
                 self.state = JoinState::Scanning;
+                self.deadline = Some(now + self.cfg.security_timeout);
                 let mut f = [0u8; MAX_FRAME];
                 let seq = self.next_mac_seq();
                 if let Ok(n) = build::command(
@@ -2288,7 +2289,7 @@ impl<
                     return;
                 }
             }
-            JoinState::Rejoining { .. } | JoinState::Associating { .. } => {}
+            JoinState::Rejoining { .. } | JoinState::Associating { .. } | JoinState::Scanning => {}
             _ if self.awaiting_key => {}
             _ => return,
         }

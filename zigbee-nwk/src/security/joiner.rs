@@ -203,6 +203,36 @@ impl<const Q: usize> Joiner<Q> {
         self.send_secured(&cmd, store)
     }
 
+    /// Takes up an unfinished link key update again (a frame of it was
+    /// lost): with a new key received but not confirmed, Verify Key is sent
+    /// again (the trust centre answers with Confirm Key again if it already
+    /// took the key); otherwise a new Request Key.
+    ///
+    /// # Errors
+    /// [`JoinerError`].
+    pub fn retry_link_key_update<S: CounterStore>(
+        &mut self,
+        store: &mut S,
+    ) -> Result<(), JoinerError> {
+        let Some(p) = self.pending_link.clone() else {
+            return self.request_link_key(store);
+        };
+        self.queue_verify_key(&p.0)
+    }
+
+    fn queue_verify_key(&mut self, key: &[u8; 16]) -> Result<(), JoinerError> {
+        let hash = verify_key_hash(key);
+        let cmd = ApsCommand::VerifyKey {
+            key_type: KeyType::TrustCenterLinkKey,
+            source: self.rec.eui,
+            hash: &hash,
+        };
+        self.aps_counter = self.aps_counter.wrapping_add(1);
+        let mut f = [0u8; MAX_COMMAND_FRAME];
+        let n = plain_command(&cmd, self.aps_counter, &mut f)?;
+        self.push(f.get(..n).unwrap_or_default())
+    }
+
     /// Asks the trust centre for an application link key shared with
     /// `partner` (Request Key, key type 2, ZigBee R22 §4.4.10.4); both
     /// devices then receive it in a Transport Key.
@@ -420,18 +450,9 @@ impl<const Q: usize> Joiner<Q> {
                     ..
                 },
             ) if dst == self.rec.eui && Some(src) == self.rec.trust_centre => {
-                let hash = verify_key_hash(key.0);
                 self.pending_link = Some(SecretKey(*key.0));
-                let cmd = ApsCommand::VerifyKey {
-                    key_type: KeyType::TrustCenterLinkKey,
-                    source: self.rec.eui,
-                    hash: &hash,
-                };
-                self.aps_counter = self.aps_counter.wrapping_add(1);
-                let mut f = [0u8; MAX_COMMAND_FRAME];
-                let n = plain_command(&cmd, self.aps_counter, &mut f)?;
                 self.rec.last_counter = Some(o.aux.frame_counter);
-                self.push(f.get(..n).unwrap_or_default())?;
+                self.queue_verify_key(key.0)?;
                 self.event(JoinerEvent::LinkKeyReceived);
                 return Ok(());
             }

@@ -911,6 +911,26 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
             .iter()
             .find(|d| d.eui == src && source == src)
             .and_then(|d| d.pending_key.clone());
+        // A Verify Key again for the key already verified: the Confirm Key
+        // was lost; it is sent again under that key (no state changes).
+        if pending.is_none()
+            && let Some(d) = self
+                .devices
+                .iter()
+                .find(|d| d.eui == src && source == src && d.state == KeyState::Verified)
+        {
+            let current = d.link_key.clone();
+            let expected = verify_key_hash(&current.0);
+            let diff = expected.iter().zip(hash).fold(0u8, |a, (x, y)| a | (x ^ y));
+            if diff == 0 {
+                let cmd = ApsCommand::ConfirmKey {
+                    status: ApsStatus::Success,
+                    key_type: KeyType::TrustCenterLinkKey,
+                    dst: src,
+                };
+                return self.queue_secured(src, &current.0, KeyIdentifier::Data, &cmd, store);
+            }
+        }
         let Some(new) = pending else {
             self.event(TcEvent::Rejected {
                 eui: src,
