@@ -1002,3 +1002,47 @@ fn malformed_input_is_an_event_never_a_panic() {
         assert!(c.is_associated() && s.is_associated(), "{mode:?}");
     }
 }
+
+/// The Green Book's AARQ (LN referencing, no authentication, conformance
+/// 007E1F, client max PDU 1200; the crate's ACSE example) is accepted with
+/// the intersection of the conformance blocks, and a GET is served. The
+/// footprint probe drives the same two APDUs.
+#[test]
+fn green_book_aarq_then_get() {
+    const AARQ: [u8; 31] = [
+        0x60, 0x1d, 0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xbe, 0x10,
+        0x04, 0x0e, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5f, 0x1f, 0x04, 0x00, 0x00, 0x7e, 0x1f, 0x04,
+        0xb0,
+    ];
+    let keys = Keys::new();
+    let mut s = server(&keys, Mode::Plain, server_config(&keys, Mode::Plain));
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let now = Instant::from_millis(0);
+    s.handle_input(now, &mut rng, &AARQ);
+    let mut buf = vec![0u8; 256];
+    let n = s.poll_transmit(now, &mut buf).unwrap();
+    let Ok(dual_protocol_dlms_cosem::acse::AcseApdu::Aare(aare)) =
+        dual_protocol_dlms_cosem::acse::AcseApdu::decode(&buf[..n])
+    else {
+        panic!("not an AARE");
+    };
+    assert!(aare.accepted());
+    let Some(dual_protocol_dlms_cosem::acse::UserInformation::InitiateResponse(ir)) =
+        aare.user_information
+    else {
+        panic!("no InitiateResponse");
+    };
+    let proposed = Conformance::from_bits(0x00_7e1f);
+    assert_eq!(
+        ir.negotiated_conformance,
+        proposed.intersection(server_config(&keys, Mode::Plain).conformance)
+    );
+    assert_eq!(ir.server_max_receive_pdu_size, 512);
+    assert_eq!(ir.vaa_name, 7);
+    assert!(s.is_associated());
+    let get = [0xc0, 0x01, 0xc1, 0x00, 0x08, 0, 0, 1, 0, 0, 255, 0x02, 0x00];
+    s.handle_input(now, &mut rng, &get);
+    let n = s.poll_transmit(now, &mut buf).unwrap();
+    assert_eq!(&buf[..6], &[0xc4, 0x01, 0xc1, 0x00, 0x09, 0x0c]);
+    assert_eq!(n, 18);
+}

@@ -4,6 +4,7 @@
 //! reassemble segments, encode a frame and run an HDLC link station step.
 //! And the suite-0 security context with the RustCrypto provider (the
 //! `dlms-cosem` feature enables it): unprotect the input, protect a request.
+//! And the association server machine: one AARQ, one GET, then the input.
 
 use dual_protocol_dlms_cosem::acse::{AcseApdu, UserInformation};
 use dual_protocol_dlms_cosem::apdu::DataNotification;
@@ -133,8 +134,107 @@ fn secured(input: &[u8]) -> u32 {
     acc
 }
 
+/// A meter's association server (512-byte buffers, on the stack): one
+/// AARQ (no authentication), then one GET of the clock, answered from a
+/// two-object model; then the input as a further APDU.
+fn association(input: &[u8]) -> u32 {
+    use core::convert::Infallible;
+    use dual_protocol_dlms_cosem::apdu::{ActionResult, DataAccessResult};
+    use dual_protocol_dlms_cosem::association::{
+        Authentication, CosemServer, Server, ServerConfig, ServerEvent,
+    };
+    use dual_protocol_dlms_cosem::descriptor::{MethodDescriptor, SelectiveAccess};
+    use dual_protocol_dlms_cosem::rand_core::{TryCryptoRng, TryRng};
+    use dual_protocol_primitives::counter::VolatileStore;
+    use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+
+    /// Not random: the probe needs no HLS challenge.
+    struct NoRng;
+    impl TryRng for NoRng {
+        type Error = Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            Ok(0)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            Ok(0)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            dst.fill(0);
+            Ok(())
+        }
+    }
+    impl TryCryptoRng for NoRng {}
+
+    struct Meter {
+        clock: [u8; 12],
+        energy: u32,
+    }
+    impl CosemServer for Meter {
+        fn get<'s>(
+            &'s mut self,
+            attribute: &AttributeDescriptor,
+            _: Option<&SelectiveAccess<'_>>,
+        ) -> Result<Data<'s>, DataAccessResult> {
+            match attribute.class_id {
+                8 => Ok(Data::OctetString(&self.clock)),
+                3 => Ok(Data::DoubleLongUnsigned(self.energy)),
+                _ => Err(DataAccessResult::ObjectUndefined),
+            }
+        }
+        fn set(
+            &mut self,
+            _: &AttributeDescriptor,
+            _: Option<&SelectiveAccess<'_>>,
+            value: &Data<'_>,
+        ) -> DataAccessResult {
+            self.energy = value.as_integer().unwrap_or(0) as u32;
+            DataAccessResult::Success
+        }
+        fn action<'s>(
+            &'s mut self,
+            _: &MethodDescriptor,
+            _: Option<&Data<'_>>,
+        ) -> Result<Option<Data<'s>>, ActionResult> {
+            Err(ActionResult::ReadWriteDenied)
+        }
+    }
+
+    let config = ServerConfig::new(*b"METER001", Authentication::None);
+    let meter = Meter {
+        clock: [0x07, 0xea, 11, 29, 7, 12, 0, 0, 0, 0x80, 0, 0],
+        energy: input.len() as u32,
+    };
+    let mut s: Server<'_, RustCrypto, VolatileStore, Meter, 512> =
+        Server::new(config, RustCrypto, None, VolatileStore::default(), meter);
+    // AARQ: LN referencing, no authentication, conformance GET/SET/ACTION
+    // and block transfer, client max PDU 1200 (Green Book example).
+    const AARQ: [u8; 31] = [
+        0x60, 0x1d, 0xa1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xbe, 0x10,
+        0x04, 0x0e, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5f, 0x1f, 0x04, 0x00, 0x00, 0x7e, 0x1f, 0x04,
+        0xb0,
+    ];
+    const GET: [u8; 13] = [0xc0, 0x01, 0xc1, 0x00, 0x08, 0, 0, 1, 0, 0, 255, 0x02, 0x00];
+    let now = Instant::from_millis(1);
+    let mut out = [0u8; 512];
+    let mut acc = 0u32;
+    for apdu in [&AARQ[..], &GET[..], input] {
+        s.handle_input(now, &mut NoRng, apdu);
+        while let Some(n) = s.poll_transmit(now, &mut out) {
+            acc = acc.wrapping_mul(31) ^ n as u32 ^ u32::from(out.get(n - 1).copied().unwrap_or(0));
+        }
+        while let Some(e) = s.poll_event() {
+            acc ^= match e {
+                ServerEvent::Associated { conformance, .. } => conformance.bits,
+                ServerEvent::Served { invoke_id, .. } => u32::from(invoke_id) << 8,
+                _ => 1,
+            };
+        }
+    }
+    acc ^ u32::from(s.is_associated())
+}
+
 pub fn probe(input: &[u8]) -> u32 {
-    let mut acc = framing(input) ^ secured(input);
+    let mut acc = framing(input) ^ secured(input) ^ association(input);
     // A meter receiving a request, or a hub reading a push.
     match Apdu::decode(input) {
         Ok(Apdu::GetRequest(GetRequest::Normal { attribute, .. })) => {
