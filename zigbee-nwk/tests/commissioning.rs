@@ -561,8 +561,10 @@ fn unauthorised_and_wrong_install_code_devices_are_refused_with_reasons() {
 fn sleepy_device_that_missed_a_key_rotation_rejoins_and_gets_the_current_key() {
     let mut han = Han::new(3, install_code);
     han.commission();
-    // The sleepy child is off the air during the whole rotation.
+    // The sleepy children (of the hub, and of the router two hops away)
+    // are off the air during the whole rotation.
     han.links.remove(&(HUB, SLEEPY));
+    han.links.remove(&(ROUTER, FAR));
     let now = han.t();
     han.hub().rotate_network_key(now, [0x5d; 16]).unwrap();
     han.run_until(4_000, |_| false);
@@ -570,7 +572,7 @@ fn sleepy_device_that_missed_a_key_rotation_rejoins_and_gets_the_current_key() {
     han.hub().switch_to_new_network_key(now).unwrap();
     assert_eq!(han.key_seq(HUB), Some(1));
     assert!(han.run_until(5_000, |h| {
-        [ROUTER, FAR, AWAKE, ROUTER2]
+        [ROUTER, AWAKE, ROUTER2]
             .iter()
             .all(|&i| h.key_seq(i) == Some(1))
     }));
@@ -611,6 +613,29 @@ fn sleepy_device_that_missed_a_key_rotation_rejoins_and_gets_the_current_key() {
         secured: false
     }));
     assert!(han.reaches_hub(SLEEPY, b"fresh"));
+    // The far one rejoins through its router: the router reports the
+    // trust-centre rejoin with Update Device and relays the tunnelled key.
+    han.links.insert((ROUTER, FAR));
+    assert_eq!(han.key_seq(FAR), Some(0));
+    let short = han.short(FAR);
+    let now = han.t();
+    han.dev(FAR).rejoin(now, true).unwrap();
+    assert!(
+        han.run_until(30_000, |h| h.key_seq(FAR) == Some(1)),
+        "{:?}",
+        han.events[FAR]
+    );
+    let router = han.short(ROUTER);
+    assert!(han.events[FAR].contains(&NodeEvent::Rejoined {
+        short,
+        parent: router,
+        secured: false
+    }));
+    assert_eq!(
+        han.hub().trust_centre().device(eui(FAR)).unwrap().parent,
+        Some(eui(ROUTER))
+    );
+    assert!(han.reaches_hub(FAR, b"far and fresh"));
 }
 
 #[test]
