@@ -43,6 +43,9 @@ enum Cmd {
     /// Show a Smart Energy ECQV implicit certificate (CBKE suite 1 or 2) and,
     /// given the CA's public key, the device's reconstructed public key.
     CbkeCert(layers::cbke::CbkeCertArgs),
+    /// Show an OTA Upgrade image file: header, sub-elements and whether its
+    /// image integrity code verifies (exit status 1 if not).
+    OtaImage(layers::ota::OtaImageArgs),
     /// Print the ZigBee link key derived from an install code (its CRC checked).
     InstallCode {
         /// The install code with its CRC, as hex (6, 8, 12 or 16 bytes plus 2).
@@ -178,6 +181,7 @@ fn main() -> ExitCode {
         Cmd::Ca(CaCmd::Issue(a)) => layers::envelope::ca_issue(a).and_then(|v| print_json(&v)),
         Cmd::Ca(CaCmd::Inspect(a)) => layers::envelope::ca_inspect(a).and_then(|v| print_json(&v)),
         Cmd::CbkeCert(a) => layers::cbke::cbke_cert(a).and_then(|v| print_json(&v)),
+        Cmd::OtaImage(a) => layers::ota::ota_image(a),
         Cmd::InstallCode { code } => layers::zigbee::install_code(code)
             .and_then(|k| writeln!(std::io::stdout().lock(), "{k}").map_err(CliError::from)),
         Cmd::Key(KeyCmd::New(a)) => layers::envelope::key_new(a).and_then(|v| print_json(&v)),

@@ -6,5 +6,6 @@ pub mod dlms;
 pub mod envelope;
 pub mod grip;
 pub mod interpan;
+pub mod ota;
 pub mod zcl;
 pub mod zigbee;

@@ -170,6 +170,9 @@ fn frame_json(c: &Context<'static>, f: &Frame<'_>) -> Json {
             if !cf.trailing().is_empty() {
                 m.insert("trailing_hex".into(), json!(to_hex(cf.trailing())));
             }
+            if let Some(apdu) = tunnel_dlms(c.cluster, h, cf) {
+                m.insert("dlms_apdu".into(), apdu);
+            }
             Json::Object(m)
         }
         Payload::Raw(b) => json!({ "payload_hex": to_hex(b) }),
@@ -177,6 +180,33 @@ fn frame_json(c: &Context<'static>, f: &Frame<'_>) -> Json {
     };
     o.insert("payload".into(), payload);
     Json::Object(o)
+}
+
+/// A Tunneling (0x0704) TransferData, either direction, whose data decodes
+/// as a DLMS APDU (DLMS/COSEM and GB-HRGP tunnels carry APDUs; the protocol
+/// is agreed in RequestTunnel, not in this frame, so the data is tried and
+/// the APDU shown only when it decodes): the APDU as `dualp decode
+/// dlms-apdu` shows it. Encode ignores it and rebuilds from the `data` field.
+fn tunnel_dlms(
+    cluster: u16,
+    h: &Header,
+    cf: &dual_protocol_zcl_se::CommandFields<'_>,
+) -> Option<Json> {
+    use dual_protocol_zcl_se::cluster::tunneling;
+    let transfer = match h.direction {
+        Direction::ClientToServer => tunneling::TransferData::ID,
+        Direction::ServerToClient => tunneling::ServerTransferData::ID,
+    };
+    if cluster != tunneling::ID || h.command_id != transfer || h.manufacturer_code.is_some() {
+        return None;
+    }
+    let Some(FieldValue::Octets(data)) = cf.field("data") else {
+        return None;
+    };
+    let ctx = crate::layers::dlms::ApduCtx::default();
+    crate::layers::dlms::decode_apdu(&ctx, data)
+        .ok()
+        .and_then(|mut v| v.pop())
 }
 
 fn status_json(s: Status) -> Json {
