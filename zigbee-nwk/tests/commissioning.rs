@@ -170,6 +170,8 @@ struct Han {
     loss: u32,
     /// Frames lost.
     lost: usize,
+    /// NWK-unsecured data frames the hub sent (Transport Keys), by MAC destination.
+    plain_from_hub: Vec<(Eui64, Vec<u8>)>,
 }
 
 impl Han {
@@ -205,6 +207,7 @@ impl Han {
             join_retries: 0,
             loss: 0,
             lost: 0,
+            plain_from_hub: Vec::new(),
         }
     }
 
@@ -296,6 +299,15 @@ impl Han {
             use dual_protocol_zigbee_nwk::nwk::{NwkBody, NwkFrame};
             use dual_protocol_zigbee_nwk::security::{KeyIdentifier, SecurityContext};
             let mac = MacFrame::decode(frame).unwrap();
+            if let (Some(dual_protocol_zigbee_nwk::mac::MacAddress::Extended(dst)), Some(p)) =
+                (mac.dst, mac.data_payload())
+                && let Ok(NwkFrame {
+                    body: NwkBody::Data(_),
+                    ..
+                }) = NwkFrame::decode_with(p, &SecurityContext::default())
+            {
+                self.plain_from_hub.push((dst, frame.to_vec()));
+            }
             if let Some(p) = mac.data_payload()
                 && let Ok(NwkFrame {
                     body: NwkBody::Secured(sp),
@@ -1177,4 +1189,60 @@ fn commissioning_completes_over_a_lossy_radio() {
     }
     // Some exchange had to be taken up again.
     assert!(retried > 0);
+}
+
+/// A captured Transport Key replayed: to the joined device it is an
+/// unsecured frame on a secured network (dropped, `Unsecured`); its APS
+/// frame handed to the device's joiner again is a replay (refused with the
+/// replay reason); the same APS frame to another device fails its MIC
+/// (the key-transport key of another device's link key).
+#[test]
+fn replayed_transport_key_is_refused() {
+    use dual_protocol_zigbee_nwk::mac::MacFrame;
+    use dual_protocol_zigbee_nwk::nwk::{NwkBody, NwkFrame};
+    use dual_protocol_zigbee_nwk::security::SecurityContext;
+    let mut han = Han::new(10, install_code);
+    han.commission();
+    let (_, frame) = han
+        .plain_from_hub
+        .iter()
+        .find(|(d, _)| *d == eui(AWAKE))
+        .cloned()
+        .expect("the hub sent AWAKE its Transport Key NWK-unsecured");
+    let now = han.t();
+    let r = han.dev(AWAKE).handle_input(now, &frame, 200);
+    assert!(matches!(r, Err(NodeError::Unsecured)), "{r:?}");
+    let mac = MacFrame::decode(&frame).unwrap();
+    let NwkFrame {
+        body: NwkBody::Data(aps),
+        ..
+    } = NwkFrame::decode_with(mac.data_payload().unwrap(), &SecurityContext::default()).unwrap()
+    else {
+        panic!("an unsecured NWK data frame");
+    };
+    let j = &mut han.dev(AWAKE).commissioning_mut().joiner;
+    j.handle_aps(aps).unwrap();
+    let ev: Vec<_> = std::iter::from_fn(|| j.poll_event()).collect();
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            JoinerEvent::Rejected {
+                reason: CommandError::Security(SecurityError::Replay(_))
+            }
+        )),
+        "{ev:?}"
+    );
+    let j = &mut han.dev(SLEEPY).commissioning_mut().joiner;
+    j.handle_aps(aps).unwrap();
+    let ev: Vec<_> = std::iter::from_fn(|| j.poll_event()).collect();
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            JoinerEvent::Rejected {
+                reason: CommandError::Security(SecurityError::MicMismatch { .. })
+            }
+        )),
+        "{ev:?}"
+    );
+    assert_eq!(han.key_seq(AWAKE), Some(0));
 }
