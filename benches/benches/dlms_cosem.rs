@@ -286,7 +286,7 @@ fn bench_framing(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = floors::config();
-    targets = bench, bench_framing, bench_security
+    targets = bench, bench_framing, bench_security, bench_association
 }
 criterion_main!(benches);
 
@@ -408,5 +408,113 @@ fn bench_security(c: &mut Criterion) {
         )
     });
     bare_open(&mut g, "get-response", &frame[n - plain.len() - 12..], 9);
+    g.finish();
+}
+
+/// A meter object model for the association bench: the clock.
+struct Clock([u8; 12]);
+
+impl dual_protocol_dlms_cosem::association::CosemServer for Clock {
+    fn get<'s>(
+        &'s mut self,
+        _: &dual_protocol_dlms_cosem::AttributeDescriptor,
+        _: Option<&dual_protocol_dlms_cosem::SelectiveAccess<'_>>,
+    ) -> Result<Data<'s>, dual_protocol_dlms_cosem::apdu::DataAccessResult> {
+        Ok(Data::OctetString(&self.0))
+    }
+    fn set(
+        &mut self,
+        _: &dual_protocol_dlms_cosem::AttributeDescriptor,
+        _: Option<&dual_protocol_dlms_cosem::SelectiveAccess<'_>>,
+        _: &Data<'_>,
+    ) -> dual_protocol_dlms_cosem::apdu::DataAccessResult {
+        dual_protocol_dlms_cosem::apdu::DataAccessResult::ReadWriteDenied
+    }
+    fn action<'s>(
+        &'s mut self,
+        _: &dual_protocol_dlms_cosem::MethodDescriptor,
+        _: Option<&Data<'_>>,
+    ) -> Result<Option<Data<'s>>, dual_protocol_dlms_cosem::apdu::ActionResult> {
+        Err(dual_protocol_dlms_cosem::apdu::ActionResult::ReadWriteDenied)
+    }
+}
+
+/// One ciphered GET round through the association machines (suite 0,
+/// glo-protected both ways): client request, server response, client
+/// result; beside the floor of bare AES-128-GCM seal + open of the same
+/// two plaintexts.
+fn bench_association(c: &mut Criterion) {
+    use dual_protocol_dlms_cosem::association::{
+        Authentication, Client, ClientConfig, ClientEvent, Server, ServerConfig,
+    };
+    use dual_protocol_dlms_cosem::{AttributeDescriptor, Obis};
+    use dual_protocol_primitives::time::Instant;
+    use rand_chacha::rand_core::SeedableRng;
+    let mut g = c.benchmark_group("dlms_cosem_association");
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let (ct, st) = (*b"CLIENT01", *b"METER001");
+    let ctx = |own: [u8; 8], peer: [u8; 8]| {
+        let mut c = gb_context(own, 1);
+        c.set_peer_system_title(peer);
+        c
+    };
+    let mut client: Client<'_, RustCrypto, VolatileStore, 1024> = Client::new(
+        ClientConfig::new(ct, Authentication::None),
+        RustCrypto,
+        Some(ctx(ct, st)),
+        VolatileStore::default(),
+    );
+    let mut server: Server<'_, RustCrypto, VolatileStore, Clock, 1024> = Server::new(
+        ServerConfig::new(st, Authentication::None),
+        RustCrypto,
+        Some(ctx(st, ct)),
+        VolatileStore::default(),
+        Clock([0x07, 0xea, 11, 29, 7, 12, 0, 0, 0, 0x80, 0, 0]),
+    );
+    let now = Instant::from_millis(1);
+    let mut buf = vec![0u8; 1024];
+    client.associate(now, &mut rng).expect("aarq");
+    let n = client.poll_transmit(now, &mut buf).expect("aarq out");
+    server.handle_input(now, &mut rng, &buf[..n]);
+    let n = server.poll_transmit(now, &mut buf).expect("aare out");
+    client.handle_input(now, &buf[..n]);
+    assert!(client.is_associated() && server.is_associated());
+    while client.poll_event().is_some() {}
+    let clock = AttributeDescriptor {
+        class_id: 8,
+        instance_id: Obis::CLOCK,
+        attribute_id: 2,
+    };
+    let mut round = || {
+        client.get(now, clock, None).expect("get");
+        let n = client.poll_transmit(now, &mut buf).expect("request");
+        server.handle_input(now, &mut rng, &buf[..n]);
+        let n = server.poll_transmit(now, &mut buf).expect("response");
+        client.handle_input(now, &buf[..n]);
+        while server.poll_event().is_some() {}
+        match client.poll_event() {
+            Some(ClientEvent::Response { .. }) => client.response_data().len(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(round(), 14);
+    g.bench_function("get-round/ciphered-suite0", |b| b.iter(&mut round));
+    // Floor: seal and open the request (13 B) and the response (18 B).
+    let gcm = RustCrypto.aes_gcm(&GB_EK, 12).expect("gcm");
+    let mut aad = vec![0x30];
+    aad.extend_from_slice(&GB_AK);
+    let nonce = iv(&GB_TITLE, 7);
+    let (mut req, mut resp) = ([0u8; 13], [0u8; 18]);
+    g.bench_function("floor/aes128-gcm12-seal+open/13B+18B", |b| {
+        b.iter(|| {
+            for m in [&mut req[..], &mut resp[..]] {
+                let mut tag = [0u8; 12];
+                gcm.seal_in_place_detached(&nonce, &aad, black_box(m), &mut tag)
+                    .expect("seal");
+                gcm.open_in_place_detached(&nonce, &aad, m, &tag)
+                    .expect("open");
+            }
+        })
+    });
     g.finish();
 }
