@@ -1149,3 +1149,81 @@ fn checked_in_small_ota_file() {
     let mut s: &[u8] = &bad;
     assert!(verify_integrity(&mut s).is_err());
 }
+
+#[test]
+fn wait_for_upgrade_command_then_activate_by_broadcast() {
+    let image = build_image(2, 4000, None, 12);
+    let mut sim = Sim::new(ServerConfig::default(), &image, Link::new(3, 0, 0), 3);
+    sim.server.set_activation(Activation::WaitForCommand);
+    for c in &mut sim.clients {
+        c.query(Instant::from_secs(0)).unwrap();
+    }
+    let waiting = |s: &Sim<'_>| {
+        (0..CLIENTS.len()).all(|i| s.client_events[i].contains(&ClientEvent::WaitForUpgradeCommand))
+    };
+    sim.run(Duration::from_secs(600), |_| {}, waiting);
+    sim.check_all_done(&image);
+    assert!(!all_activated(&sim));
+    let id = sim.server.image(0).unwrap().id;
+    sim.server.activate(Address::Broadcast(0xffff), id).unwrap();
+    let at = sim.now;
+    sim.run(Duration::from_secs(600), |_| {}, all_activated);
+    for i in 0..CLIENTS.len() {
+        let when = sim.client_events[i]
+            .iter()
+            .find_map(|e| match e {
+                ClientEvent::ActivateAt(t) => Some(*t),
+                _ => None,
+            })
+            .unwrap();
+        assert!(when >= at && when <= sim.now, "activate now");
+    }
+}
+
+proptest::proptest! {
+    /// Arbitrary frames from arbitrary sources into both machines never
+    /// panic; whatever they send decodes, and the client never writes
+    /// outside its sink (the `Flash` asserts it).
+    #[test]
+    fn arbitrary_frames_into_both_machines(
+        frames in proptest::collection::vec(
+            (0u16..3, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)),
+            0..40,
+        ),
+    ) {
+        let img = build_image(2, 200, None, 13);
+        let mut s = TestServer::new(ServerConfig { minimum_block_period: 5, ..ServerConfig::default() }, 0);
+        s.add_image(&img).unwrap();
+        let mut c = Client::new(client_cfg(), Flash::new(img.len()), 0);
+        c.query(Instant::from_secs(0)).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut buf = [0u8; 100];
+        for (k, (src, mut f)) in frames.into_iter().enumerate() {
+            let now = Instant::from_millis(k as u64 * 300);
+            // Half of them look like OTA frames of the right direction.
+            if f.len() >= 3 && k % 2 == 0 {
+                f[0] = if src == 0 { 0x19 } else { 0x01 };
+                f[2] %= 10;
+            }
+            let _ = s.handle_input(now, src, &f);
+            let _ = c.handle_input(now, src, &f, &mut rng);
+            s.handle_timeout(now);
+            c.handle_timeout(now);
+            while let Some(t) = s.poll_transmit(now, &mut buf) {
+                let f = buf[..t.len].to_vec();
+                let (h, at) = dual_protocol_zcl_se::Header::decode(&f).unwrap();
+                if h.frame_type == dual_protocol_zcl_se::FrameType::ClusterSpecific {
+                    Command::decode(Direction::ServerToClient, h.command_id, &f[at..]).unwrap();
+                }
+                let _ = c.handle_input(now, SERVER, &f, &mut rng);
+            }
+            while let Some(t) = c.poll_transmit(now, &mut buf) {
+                let f = buf[..t.len].to_vec();
+                Command::decode(Direction::ClientToServer, f[2], &f[3..]).unwrap().unwrap();
+                let _ = s.handle_input(now, 1, &f);
+            }
+            while s.poll_event().is_some() {}
+            while c.poll_event().is_some() {}
+        }
+    }
+}
