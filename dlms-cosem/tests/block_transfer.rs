@@ -696,3 +696,32 @@ fn gbt_scenario_lossless_and_lossy() {
         assert!(complete >= 4, "{mode:?}: {complete}/6");
     }
 }
+
+#[test]
+fn gbt_without_its_conformance_bit_is_refused() {
+    use dual_protocol_dlms_cosem::apdu::{BlockControl, GeneralBlockTransfer};
+    use dual_protocol_dlms_cosem::association::server::Refusal;
+    let keys = Keys::new();
+    let (mut c, mut s, mut rng) = pair(&keys, Mode::Plain);
+    let now = Instant::from_millis(1);
+    let gbt = Apdu::GeneralBlockTransfer(GeneralBlockTransfer {
+        block_control: BlockControl::new(true, false, 1),
+        block_number: 1,
+        block_number_ack: 0,
+        block_data: &[0xc0, 0x01, 0xc1, 0x00, 0x08, 0, 0, 1, 0, 0, 255, 0x02, 0x00],
+    })
+    .to_bytes();
+    s.handle_input(now, &mut rng, &gbt);
+    assert!(server_events(&mut s).contains(&ServerEvent::Refused {
+        service: None,
+        reason: Refusal::OutsideConformance
+    }));
+    let mut buf = [0u8; 16];
+    assert_eq!(s.poll_transmit(now, &mut buf).map(|_| buf[0]), Some(216));
+    // The client, without the bit, ignores GBT too.
+    c.handle_input(now, &gbt);
+    assert_eq!(
+        client_events(&mut c),
+        vec![ClientEvent::Unexpected { tag: 224 }]
+    );
+}

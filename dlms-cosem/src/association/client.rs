@@ -73,8 +73,8 @@ pub struct ClientConfig<'k, P: CryptoProvider> {
     pub invoke_id: u8,
     /// Request high priority.
     pub high_priority: bool,
-    /// Service class confirmed (always true for GET/SET/ACTION requests
-    /// expecting a response).
+    /// Service class confirmed. Unconfirmed requests get no response, so
+    /// each ends in [`ClientEvent::Timeout`]; keep `true` unless that is wanted.
     pub confirmed: bool,
     /// How long to wait for each response.
     pub response_timeout: Duration,
@@ -537,7 +537,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
     /// # Errors
     /// [`ClientError::State`] when not associated, [`ClientError::Busy`].
     pub fn release(&mut self, now: Instant) -> Result<(), ClientError> {
-        self.core.ready(false)?;
+        self.core.ready()?;
         let rlrq = AcseApdu::Rlrq(Rlrq {
             reason: Some(ReleaseRequestReason::Normal),
             user_information: None,
@@ -563,7 +563,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         attribute: AttributeDescriptor,
         access: Option<SelectiveAccess<'_>>,
     ) -> Result<u8, ClientError> {
-        self.core.ready(true)?;
+        self.core.ready()?;
         self.core.need(Conformance::GET)?;
         if access.is_some() {
             self.core.need(Conformance::SELECTIVE_ACCESS)?;
@@ -586,7 +586,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         now: Instant,
         attributes: &[AttributeWithSelection<'_>],
     ) -> Result<u8, ClientError> {
-        self.core.ready(true)?;
+        self.core.ready()?;
         self.core
             .need(Conformance::GET.union(Conformance::MULTIPLE_REFERENCES))?;
         let invoke = self.core.invoke();
@@ -617,7 +617,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         access: Option<SelectiveAccess<'_>>,
         value: &Data<'_>,
     ) -> Result<u8, ClientError> {
-        self.core.ready(true)?;
+        self.core.ready()?;
         self.core.need(Conformance::SET)?;
         if access.is_some() {
             self.core.need(Conformance::SELECTIVE_ACCESS)?;
@@ -655,7 +655,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         attributes: &[AttributeWithSelection<'_>],
         values: &[Data<'_>],
     ) -> Result<u8, ClientError> {
-        self.core.ready(true)?;
+        self.core.ready()?;
         self.core
             .need(Conformance::SET.union(Conformance::MULTIPLE_REFERENCES))?;
         let invoke = self.core.invoke();
@@ -678,7 +678,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         method: MethodDescriptor,
         parameters: Option<&Data<'_>>,
     ) -> Result<u8, ClientError> {
-        self.core.ready(true)?;
+        self.core.ready()?;
         self.core.need(Conformance::ACTION)?;
         let invoke = self.core.invoke();
         let apdu = Apdu::ActionRequest(ActionRequest::Normal {
@@ -938,14 +938,13 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
 }
 
 impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
-    fn ready(&self, requests: bool) -> Result<(), ClientError> {
+    fn ready(&self) -> Result<(), ClientError> {
         if self.phase != Phase::Associated {
             return Err(ClientError::State);
         }
         if self.outstanding.is_some() {
             return Err(ClientError::Busy);
         }
-        let _ = requests;
         Ok(())
     }
 
@@ -1102,24 +1101,6 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
                 service: o.pending.service(),
                 result,
             });
-        }
-    }
-
-    /// Copies `bytes` into the response data buffer.
-    fn keep<const N: usize>(&mut self, b: &mut Bufs<N>, bytes: &[u8]) -> bool {
-        match b.data.get_mut(..bytes.len()) {
-            Some(d) => {
-                d.copy_from_slice(bytes);
-                self.data_len = bytes.len();
-                true
-            }
-            None => {
-                self.events
-                    .push(ClientEvent::BlockRejected(BlockError::Oversize {
-                        limit: N,
-                    }));
-                false
-            }
         }
     }
 
@@ -1646,10 +1627,7 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
             (ActionResponse::NextPBlock { block_number, .. }, Some((bl, sent))) => {
                 self.block_ack(now, *block_number, bl, sent, b);
             }
-            _ => {
-                let _ = self.keep(b, &[]);
-                self.events.push(ClientEvent::Unexpected { tag: 199 });
-            }
+            _ => self.events.push(ClientEvent::Unexpected { tag: 199 }),
         }
     }
 }

@@ -402,9 +402,14 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
             Err(e) => return self.core.events.push(ServerEvent::Malformed(e)),
         };
         if !self.core.allowed(Conformance::GENERAL_BLOCK_TRANSFER) {
-            return self
-                .core
-                .refuse(&mut self.bufs, Service::Get, Refusal::OutsideConformance);
+            self.core.events.push(ServerEvent::Refused {
+                service: None,
+                reason: Refusal::OutsideConformance,
+            });
+            return self.core.send_exception(
+                &mut self.bufs,
+                exception(ServiceError::ServiceNotSupported {}),
+            );
         }
         match self.core.gbt.handle_input(now, &g, &mut self.gin) {
             GbtInput::Nothing => {}
