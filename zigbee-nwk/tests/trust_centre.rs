@@ -786,3 +786,34 @@ fn joiner_restart_keeps_keys_and_replay_state() {
     update_link_key(&mut tc, &mut j, &mut rng, &mut flash);
     assert!(drain_j(&mut j).contains(&JoinerEvent::LinkKeyVerified));
 }
+
+/// A join or rejoin reported through a parent that is not a joined device
+/// of the table is refused: nothing is tunnelled through it (found by the
+/// `zigbee_trust_centre` fuzz target).
+#[test]
+fn report_through_an_unknown_parent_is_refused() {
+    let (mut tc, _js, mut flash) = commissioned(1);
+    drain_tc(&mut tc);
+    let stranger = Eui64([0; 8]);
+    assert_eq!(
+        tc.device_rejoined(dev(1), ShortAddr(1), Some(stranger), false, &mut flash),
+        Ok(false)
+    );
+    assert_eq!(
+        tc.device_joined_via(dev(1), ShortAddr(1), Some(stranger), &mut flash),
+        Ok(false)
+    );
+    // Nor through itself.
+    assert_eq!(
+        tc.device_rejoined(dev(1), ShortAddr(1), Some(dev(1)), false, &mut flash),
+        Ok(false)
+    );
+    assert!(tc.poll_transmit().is_none());
+    assert_eq!(
+        drain_tc(&mut tc),
+        [TcEvent::Rejected {
+            eui: dev(1),
+            reason: RejectReason::NotPermitted
+        }; 3]
+    );
+}

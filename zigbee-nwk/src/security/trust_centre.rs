@@ -491,6 +491,9 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
         parent: Option<Eui64>,
         store: &mut S,
     ) -> Result<bool, TcError> {
+        if !self.parent_ok(eui, parent) {
+            return Ok(false);
+        }
         if self.device(eui).is_none() {
             if !self.network.allow_default_key {
                 self.event(TcEvent::Rejected {
@@ -504,6 +507,20 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
         }
         self.admit(eui, short, parent, store)?;
         Ok(true)
+    }
+
+    /// A parent router must itself be a joined device of the table (frames
+    /// are tunnelled through it); otherwise the report is refused with
+    /// [`RejectReason::NotPermitted`].
+    fn parent_ok(&mut self, eui: Eui64, parent: Option<Eui64>) -> bool {
+        let ok = parent.is_none_or(|p| p != eui && self.device(p).is_some_and(|d| d.joined));
+        if !ok {
+            self.event(TcEvent::Rejected {
+                eui,
+                reason: RejectReason::NotPermitted,
+            });
+        }
+        ok
     }
 
     fn admit<S: CounterStore>(
@@ -556,6 +573,9 @@ impl<const N: usize, const Q: usize> TrustCentre<N, Q> {
         secured: bool,
         store: &mut S,
     ) -> Result<bool, TcError> {
+        if !self.parent_ok(eui, parent) {
+            return Ok(false);
+        }
         let Some(d) = self.devices.iter_mut().find(|d| d.eui == eui) else {
             self.event(TcEvent::Rejected {
                 eui,
