@@ -14,9 +14,11 @@
 //!
 //! A frame, in and out, is the ZCL command identifier followed by the
 //! command payload (the ZCL header is the caller's: direction client →
-//! server for the initiator's frames). Payloads are decoded by hand at
-//! fixed offsets. Time comes in as [`Instant`]; randomness (the ephemeral
-//! key) is drawn from the caller's RNG when the machine is created. The
+//! server for the initiator's frames). Payloads are decoded by the typed
+//! commands of `cluster::key_establishment_commands` (the cluster's one
+//! codec), with the exact lengths the suite demands checked here. Time
+//! comes in as [`Instant`]; randomness (the ephemeral key) is drawn from
+//! the caller's RNG when the machine is created. The
 //! established link key comes out as [`Event::Established`] for the trust
 //! centre's link key table.
 //!
@@ -157,51 +159,62 @@ pub enum Message<'a> {
 }
 
 impl<'a> Message<'a> {
-    /// Decodes `command id || payload` for the suite with `N` limbs.
+    /// Decodes `command id || payload` for the suite with `N` limbs. The
+    /// payload layout is the typed commands' of
+    /// [`crate::cluster::key_establishment_commands`] (one codec for the
+    /// cluster); this adds the exact lengths the suite demands.
     pub fn decode<const N: usize>(frame: &'a [u8]) -> Result<Self, FrameError>
     where
         Params<N>: SuiteParams<N>,
     {
+        use crate::cluster::key_establishment_commands as kc;
         let (&command, payload) = frame.split_first().ok_or(FrameError::Empty)?;
-        let expect = |expected: usize| {
+        let len_err = |expected: usize| FrameError::Length {
+            command,
+            expected,
+            actual: payload.len(),
+        };
+        let exact = |expected: usize| {
             if payload.len() == expected {
                 Ok(())
             } else {
-                Err(FrameError::Length {
-                    command,
-                    expected,
-                    actual: payload.len(),
-                })
+                Err(len_err(expected))
             }
         };
         match command {
             CMD_INITIATE => {
-                expect(4 + Certificate::<N>::LEN)?;
-                let (head, identity) = payload.split_at_checked(4).ok_or(FrameError::Empty)?;
-                let [s0, s1, e, c] = <[u8; 4]>::try_from(head).map_err(|_| FrameError::Empty)?;
+                let want = 4 + Certificate::<N>::LEN;
+                exact(want)?;
+                let r = kc::InitiateKeyEstablishmentRequest::decode_at(payload, 1)
+                    .map_err(|_| len_err(want))?;
                 Ok(Self::Initiate {
-                    suite: u16::from_le_bytes([s0, s1]),
-                    ephemeral_time: e,
-                    confirm_time: c,
-                    identity,
+                    suite: r.key_establishment_suite,
+                    ephemeral_time: r.ephemeral_data_generate_time,
+                    confirm_time: r.confirm_key_generate_time,
+                    identity: r.identity,
                 })
             }
             CMD_EPHEMERAL_DATA => {
-                expect(Point::<N>::COMPRESSED_LEN)?;
-                Ok(Self::EphemeralData(payload))
+                let want = Point::<N>::COMPRESSED_LEN;
+                exact(want)?;
+                let r =
+                    kc::EphemeralDataRequest::decode_at(payload, 1).map_err(|_| len_err(want))?;
+                Ok(Self::EphemeralData(r.ephemeral_data))
             }
             CMD_CONFIRM_KEY => {
-                expect(16)?;
-                Ok(Self::ConfirmKey(payload))
+                exact(16)?;
+                let r =
+                    kc::ConfirmKeyDataRequest::decode_at(payload, 1).map_err(|_| len_err(16))?;
+                Ok(Self::ConfirmKey(r.secure_message_authentication_code))
             }
             CMD_TERMINATE => {
-                expect(4)?;
-                let [st, w, s0, s1] =
-                    <[u8; 4]>::try_from(payload).map_err(|_| FrameError::Empty)?;
+                exact(4)?;
+                let r =
+                    kc::TerminateKeyEstablishment::decode_at(payload, 1).map_err(|_| len_err(4))?;
                 Ok(Self::Terminate {
-                    status: TerminateStatus::from_u8(st),
-                    wait_time: w,
-                    suite: u16::from_le_bytes([s0, s1]),
+                    status: TerminateStatus::from_u8(u8::from(r.status_code)),
+                    wait_time: r.wait_time,
+                    suite: r.key_establishment_suite,
                 })
             }
             other => Err(FrameError::UnknownCommand(other)),
@@ -218,45 +231,62 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// Encodes `command id || payload` into `out`; `None` if `out` is too short.
+    /// Encodes `command id || payload` into `out` through the typed
+    /// commands; `None` if `out` is too short.
     #[must_use]
     pub fn encode(&self, out: &mut [u8]) -> Option<usize> {
+        use crate::cluster::key_establishment_commands as kc;
         let len = self.encoded_len();
-        let dst = out.get_mut(..len)?;
-        let mut head = [0u8; 5];
-        let (head_len, tail): (usize, &[u8]) = match *self {
+        let (id, payload) = out.get_mut(..len)?.split_first_mut()?;
+        let n = match *self {
             Self::Initiate {
                 suite,
                 ephemeral_time,
                 confirm_time,
                 identity,
             } => {
-                let [s0, s1] = suite.to_le_bytes();
-                head = [CMD_INITIATE, s0, s1, ephemeral_time, confirm_time];
-                (5, identity)
+                *id = CMD_INITIATE;
+                kc::InitiateKeyEstablishmentRequest {
+                    key_establishment_suite: suite,
+                    ephemeral_data_generate_time: ephemeral_time,
+                    confirm_key_generate_time: confirm_time,
+                    identity,
+                    trailing: &[],
+                }
+                .encode(payload)
             }
             Self::EphemeralData(b) => {
-                head[0] = CMD_EPHEMERAL_DATA;
-                (1, b)
+                *id = CMD_EPHEMERAL_DATA;
+                kc::EphemeralDataRequest {
+                    ephemeral_data: b,
+                    trailing: &[],
+                }
+                .encode(payload)
             }
             Self::ConfirmKey(b) => {
-                head[0] = CMD_CONFIRM_KEY;
-                (1, b)
+                *id = CMD_CONFIRM_KEY;
+                kc::ConfirmKeyDataRequest {
+                    secure_message_authentication_code: b,
+                    trailing: &[],
+                }
+                .encode(payload)
             }
             Self::Terminate {
                 status,
                 wait_time,
                 suite,
             } => {
-                let [s0, s1] = suite.to_le_bytes();
-                head = [CMD_TERMINATE, status.to_u8(), wait_time, s0, s1];
-                (5, &[])
+                *id = CMD_TERMINATE;
+                kc::TerminateKeyEstablishment {
+                    status_code: status.to_u8().into(),
+                    wait_time,
+                    key_establishment_suite: suite,
+                    trailing: &[],
+                }
+                .encode(payload)
             }
         };
-        let (h, t) = dst.split_at_mut_checked(head_len)?;
-        h.copy_from_slice(head.get(..head_len)?);
-        t.copy_from_slice(tail);
-        Some(len)
+        n.ok().map(|n| n + 1)
     }
 }
 
