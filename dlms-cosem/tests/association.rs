@@ -842,6 +842,26 @@ fn with_list_services() {
     ));
     assert_eq!(c.response_data(), &[0x01, 0x00]);
     assert_eq!(s.app().register, vec![0x11, 9]);
+    let mut other = SCRIPT;
+    other.method_id = 2;
+    c.action_with_list(
+        now,
+        &[SCRIPT, other],
+        &[Data::Unsigned(1), Data::Unsigned(2)],
+    )
+    .unwrap();
+    pump(&mut c, &mut s, &mut rng);
+    assert!(matches!(
+        client_events(&mut c)[0],
+        ClientEvent::Response {
+            service: Service::Action,
+            result: ResponseResult::ActionList,
+            ..
+        }
+    ));
+    // Two results: success (no data), object-undefined (4).
+    assert_eq!(c.response_data(), &[0x02, 0x00, 0x00, 0x04, 0x00]);
+    assert_eq!(s.app().actions, 1);
 }
 
 #[test]

@@ -701,6 +701,28 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         self.start_blocks(now, invoke, Target::Method(method), p, 17)
     }
 
+    /// ACTION on several methods at once (multiple references, no blocks).
+    ///
+    /// # Errors
+    /// As [`Client::get`].
+    pub fn action_with_list(
+        &mut self,
+        now: Instant,
+        methods: &[MethodDescriptor],
+        parameters: &[Data<'_>],
+    ) -> Result<u8, ClientError> {
+        self.core.ready()?;
+        self.core
+            .need(Conformance::ACTION.union(Conformance::MULTIPLE_REFERENCES))?;
+        let invoke = self.core.invoke();
+        let apdu = Apdu::ActionRequest(ActionRequest::WithList {
+            invoke_id: invoke,
+            methods: List::from_items(methods),
+            parameters: List::from_items(parameters),
+        });
+        self.issue(now, invoke, &apdu, Pending::Action { blocks: None })
+    }
+
     fn start_blocks(
         &mut self,
         now: Instant,
