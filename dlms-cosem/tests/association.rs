@@ -337,7 +337,9 @@ fn wrong_hls_reply_each_mechanism_at_the_server() {
     let stranger384_pub = other
         .p384_verifying_key(&other.p384_public_key(&stranger384))
         .unwrap();
-    let cases: [(Mode, Authentication<'_, RustCrypto>); 4] = [
+    let wrong256 = p256(&keys.server_p256, &stranger_pub);
+    let wrong384 = p384(&keys.server_p384, &stranger384_pub);
+    let cases: [(Mode, Authentication<'_>); 4] = [
         (
             Mode::GmacSuite0,
             Authentication::High(HlsSecret::Gmac {
@@ -354,17 +356,11 @@ fn wrong_hls_reply_each_mechanism_at_the_server() {
         ),
         (
             Mode::EcdsaSuite1,
-            Authentication::High(HlsSecret::EcdsaP256 {
-                own: &keys.server_p256,
-                peer: &stranger_pub,
-            }),
+            Authentication::High(HlsSecret::Ecdsa(&wrong256)),
         ),
         (
             Mode::EcdsaSuite2,
-            Authentication::High(HlsSecret::EcdsaP384 {
-                own: &keys.server_p384,
-                peer: &stranger384_pub,
-            }),
+            Authentication::High(HlsSecret::Ecdsa(&wrong384)),
         ),
     ];
     for (mode, auth) in cases {
@@ -397,11 +393,9 @@ fn wrong_hls_reply_at_the_client() {
     let p = RustCrypto;
     let stranger = p.p256_generate(&mut rng);
     let stranger_pub = p.p256_verifying_key(&p.p256_public_key(&stranger)).unwrap();
+    let wrong = p256(&keys.client_p256, &stranger_pub);
     let mut cc = client_config(&keys, Mode::EcdsaSuite1);
-    cc.authentication = Authentication::High(HlsSecret::EcdsaP256 {
-        own: &keys.client_p256,
-        peer: &stranger_pub,
-    });
+    cc.authentication = Authentication::High(HlsSecret::Ecdsa(&wrong));
     let mut c = client(&keys, Mode::EcdsaSuite1, cc);
     let mut s = server(
         &keys,
@@ -423,7 +417,7 @@ fn hls_functions_reject_every_flipped_bit() {
     let p = RustCrypto;
     let ctos = [0x11u8; 16];
     let stoc = [0x22u8; 16];
-    let pairs: [(HlsSecret<'_, RustCrypto>, HlsSecret<'_, RustCrypto>); 4] = [
+    let pairs: [(HlsSecret<'_>, HlsSecret<'_>); 4] = [
         (
             HlsSecret::Gmac {
                 suite: SecuritySuite::Suite0,
@@ -441,24 +435,12 @@ fn hls_functions_reject_every_flipped_bit() {
             HlsSecret::Sha256 { secret: HLS_SECRET },
         ),
         (
-            HlsSecret::EcdsaP256 {
-                own: &keys.client_p256,
-                peer: &keys.server_p256_pub,
-            },
-            HlsSecret::EcdsaP256 {
-                own: &keys.server_p256,
-                peer: &keys.client_p256_pub,
-            },
+            HlsSecret::Ecdsa(&keys.client_hls256),
+            HlsSecret::Ecdsa(&keys.server_hls256),
         ),
         (
-            HlsSecret::EcdsaP384 {
-                own: &keys.client_p384,
-                peer: &keys.server_p384_pub,
-            },
-            HlsSecret::EcdsaP384 {
-                own: &keys.server_p384,
-                peer: &keys.client_p384_pub,
-            },
+            HlsSecret::Ecdsa(&keys.client_hls384),
+            HlsSecret::Ecdsa(&keys.server_hls384),
         ),
     ];
     for (client_secret, server_secret) in pairs {
@@ -504,7 +486,7 @@ fn hls_functions_reject_every_flipped_bit() {
 }
 
 fn server_secret_name(
-    s: &HlsSecret<'_, RustCrypto>,
+    s: &HlsSecret<'_>,
 ) -> dual_protocol_dlms_cosem::acse::AuthenticationMechanism {
     s.mechanism()
 }
@@ -529,7 +511,7 @@ fn hls_gmac_public_vector() {
         .unwrap();
     let stoc = unhex(e["stoc_challenge"].as_str().unwrap());
     let ctos = unhex(e["ctos_challenge"].as_str().unwrap());
-    let secret: HlsSecret<'_, RustCrypto> = HlsSecret::Gmac {
+    let secret: HlsSecret<'_> = HlsSecret::Gmac {
         suite: SecuritySuite::Suite0,
         ek: &ek,
         ak: &ak,

@@ -159,7 +159,7 @@ impl Keys {
 type C<'k> = Client<'k, RustCrypto, VolatileStore, N>;
 type S<'k> = Server<'k, RustCrypto, VolatileStore, Objects, N>;
 
-fn auth(keys: &Keys, mode: Mode) -> Authentication<'_, RustCrypto> {
+fn auth(keys: &Keys, mode: Mode) -> Authentication<'_> {
     match mode {
         Mode::Plain => Authentication::None,
         Mode::Lls => Authentication::Low {

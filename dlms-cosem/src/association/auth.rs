@@ -158,7 +158,7 @@ impl HlsReply {
 }
 
 /// The secret material of one side for an HLS mechanism.
-pub enum HlsSecret<'k, P: CryptoProvider> {
+pub enum HlsSecret<'k> {
     /// Mechanism 5 (GMAC) with the global unicast encryption key and the
     /// authentication key of `suite`. The invocation counter comes from the
     /// association's security context, so it never repeats.
@@ -175,24 +175,80 @@ pub enum HlsSecret<'k, P: CryptoProvider> {
         /// The HLS secret.
         secret: &'k [u8],
     },
-    /// Mechanism 7 (ECDSA) on P-256 (suite 1): our signing key and the
-    /// peer's verifying key (from its certificate, known beforehand).
-    EcdsaP256 {
-        /// Our key.
-        own: &'k P::P256SigningKey,
-        /// The peer's key.
-        peer: &'k P::P256VerifyingKey,
-    },
-    /// Mechanism 7 (ECDSA) on P-384 (suite 2).
-    EcdsaP384 {
-        /// Our key.
-        own: &'k P::P384SigningKey,
-        /// The peer's key.
-        peer: &'k P::P384VerifyingKey,
-    },
+    /// Mechanism 7 (ECDSA): our signing key and the peer's verifying key
+    /// (from its certificate, known beforehand) on P-256 ([`EcdsaP256`],
+    /// suite 1) or P-384 ([`EcdsaP384`], suite 2). Behind a trait object so
+    /// that a firmware without mechanism 7 links no elliptic-curve code.
+    Ecdsa(&'k dyn EcdsaHls),
 }
 
-impl<P: CryptoProvider> HlsSecret<'_, P> {
+/// The signing and verifying half of HLS mechanism 7 for one curve.
+pub trait EcdsaHls {
+    /// Signs `message` with our key (plain `r ‖ s`).
+    ///
+    /// # Errors
+    /// [`AuthError::Security`] when the provider refuses.
+    fn sign(&self, message: &[u8]) -> Result<HlsReply, AuthError>;
+    /// Verifies the peer's `r ‖ s` signature over `message`.
+    ///
+    /// # Errors
+    /// [`AuthError::WrongReply`].
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), AuthError>;
+}
+
+/// Mechanism 7 keys on P-256 with SHA-256 (suite 1).
+pub struct EcdsaP256<P: CryptoProvider> {
+    /// The provider.
+    pub provider: P,
+    /// Our key.
+    pub own: P::P256SigningKey,
+    /// The peer's key.
+    pub peer: P::P256VerifyingKey,
+}
+
+/// Mechanism 7 keys on P-384 with SHA-384 (suite 2).
+pub struct EcdsaP384<P: CryptoProvider> {
+    /// The provider.
+    pub provider: P,
+    /// Our key.
+    pub own: P::P384SigningKey,
+    /// The peer's key.
+    pub peer: P::P384VerifyingKey,
+}
+
+impl<P: CryptoProvider> EcdsaHls for EcdsaP256<P> {
+    fn sign(&self, message: &[u8]) -> Result<HlsReply, AuthError> {
+        let sig = self
+            .provider
+            .p256_sign(&self.own, message)
+            .map_err(|e| AuthError::Security(e.into()))?;
+        Ok(HlsReply::from_slice(&sig))
+    }
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), AuthError> {
+        let sig: &[u8; 64] = signature.try_into().map_err(|_| AuthError::WrongReply)?;
+        self.provider
+            .p256_verify(&self.peer, message, sig)
+            .map_err(|_: CryptoError| AuthError::WrongReply)
+    }
+}
+
+impl<P: CryptoProvider> EcdsaHls for EcdsaP384<P> {
+    fn sign(&self, message: &[u8]) -> Result<HlsReply, AuthError> {
+        let sig = self
+            .provider
+            .p384_sign(&self.own, message)
+            .map_err(|e| AuthError::Security(e.into()))?;
+        Ok(HlsReply::from_slice(&sig))
+    }
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), AuthError> {
+        let sig: &[u8; 96] = signature.try_into().map_err(|_| AuthError::WrongReply)?;
+        self.provider
+            .p384_verify(&self.peer, message, sig)
+            .map_err(|_: CryptoError| AuthError::WrongReply)
+    }
+}
+
+impl HlsSecret<'_> {
     /// The mechanism id (5, 6 or 7).
     #[must_use]
     pub const fn mechanism(&self) -> crate::acse::AuthenticationMechanism {
@@ -200,13 +256,13 @@ impl<P: CryptoProvider> HlsSecret<'_, P> {
         match self {
             Self::Gmac { .. } => M::HighGmac,
             Self::Sha256 { .. } => M::HighSha256,
-            Self::EcdsaP256 { .. } | Self::EcdsaP384 { .. } => M::HighEcdsa,
+            Self::Ecdsa(_) => M::HighEcdsa,
         }
     }
 }
 
 /// How one side authenticates an association.
-pub enum Authentication<'k, P: CryptoProvider> {
+pub enum Authentication<'k> {
     /// Lowest level: no authentication (mechanism 0).
     None,
     /// LLS (mechanism 1) with the password.
@@ -215,10 +271,10 @@ pub enum Authentication<'k, P: CryptoProvider> {
         password: &'k [u8],
     },
     /// HLS (mechanism 5, 6 or 7).
-    High(HlsSecret<'k, P>),
+    High(HlsSecret<'k>),
 }
 
-impl<P: CryptoProvider> Authentication<'_, P> {
+impl Authentication<'_> {
     /// The mechanism id named in the AARQ.
     #[must_use]
     pub const fn mechanism(&self) -> crate::acse::AuthenticationMechanism {
@@ -231,7 +287,7 @@ impl<P: CryptoProvider> Authentication<'_, P> {
     }
 }
 
-impl<P: CryptoProvider> core::fmt::Debug for Authentication<'_, P> {
+impl core::fmt::Debug for Authentication<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Authentication({:?})", self.mechanism())
     }
@@ -284,7 +340,7 @@ fn transcript<'b>(
 /// [`AuthError::ChallengeLength`], [`AuthError::Security`] (key or crypto).
 pub fn hls_reply<P: CryptoProvider>(
     provider: &P,
-    secret: &HlsSecret<'_, P>,
+    secret: &HlsSecret<'_>,
     x: &HlsExchange<'_>,
     invocation_counter: u32,
 ) -> Result<HlsReply, AuthError> {
@@ -315,7 +371,7 @@ pub fn hls_reply<P: CryptoProvider>(
             )?;
             Ok(HlsReply::from_slice(&provider.sha256(&[secret, m])))
         }
-        HlsSecret::EcdsaP256 { own, .. } => {
+        HlsSecret::Ecdsa(keys) => {
             let m = transcript(
                 &mut t,
                 &x.own_title,
@@ -323,23 +379,7 @@ pub fn hls_reply<P: CryptoProvider>(
                 x.peer_challenge,
                 x.own_challenge,
             )?;
-            let sig = provider
-                .p256_sign(own, m)
-                .map_err(|e| AuthError::Security(e.into()))?;
-            Ok(HlsReply::from_slice(&sig))
-        }
-        HlsSecret::EcdsaP384 { own, .. } => {
-            let m = transcript(
-                &mut t,
-                &x.own_title,
-                &x.peer_title,
-                x.peer_challenge,
-                x.own_challenge,
-            )?;
-            let sig = provider
-                .p384_sign(own, m)
-                .map_err(|e| AuthError::Security(e.into()))?;
-            Ok(HlsReply::from_slice(&sig))
+            keys.sign(m)
         }
     }
 }
@@ -352,7 +392,7 @@ pub fn hls_reply<P: CryptoProvider>(
 /// [`AuthError::WrongReply`] when it does not verify.
 pub fn hls_verify<P: CryptoProvider>(
     provider: &P,
-    secret: &HlsSecret<'_, P>,
+    secret: &HlsSecret<'_>,
     x: &HlsExchange<'_>,
     reply: &[u8],
 ) -> Result<(), AuthError> {
@@ -385,7 +425,7 @@ pub fn hls_verify<P: CryptoProvider>(
                 Err(AuthError::WrongReply)
             }
         }
-        HlsSecret::EcdsaP256 { peer, .. } => {
+        HlsSecret::Ecdsa(keys) => {
             let m = transcript(
                 &mut t,
                 &x.peer_title,
@@ -393,23 +433,7 @@ pub fn hls_verify<P: CryptoProvider>(
                 x.own_challenge,
                 x.peer_challenge,
             )?;
-            let sig: &[u8; 64] = reply.try_into().map_err(|_| AuthError::WrongReply)?;
-            provider
-                .p256_verify(peer, m, sig)
-                .map_err(|_| AuthError::WrongReply)
-        }
-        HlsSecret::EcdsaP384 { peer, .. } => {
-            let m = transcript(
-                &mut t,
-                &x.peer_title,
-                &x.own_title,
-                x.own_challenge,
-                x.peer_challenge,
-            )?;
-            let sig: &[u8; 96] = reply.try_into().map_err(|_| AuthError::WrongReply)?;
-            provider
-                .p384_verify(peer, m, sig)
-                .map_err(|_: CryptoError| AuthError::WrongReply)
+            keys.verify(m, reply)
         }
     }
 }

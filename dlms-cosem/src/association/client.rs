@@ -56,11 +56,11 @@ use rand_core::CryptoRng;
 const GBT_TAG: u8 = 224;
 
 /// A client's configuration.
-pub struct ClientConfig<'k, P: CryptoProvider> {
+pub struct ClientConfig<'k> {
     /// Our system title (calling-AP-title when ciphering or HLS).
     pub system_title: [u8; 8],
     /// How we authenticate.
-    pub authentication: Authentication<'k, P>,
+    pub authentication: Authentication<'k>,
     /// The conformance we propose.
     pub conformance: Conformance,
     /// Our maximum receive PDU size (proposed in the InitiateRequest).
@@ -88,13 +88,13 @@ pub struct ClientConfig<'k, P: CryptoProvider> {
     pub gbt: GbtConfig,
 }
 
-impl<'k, P: CryptoProvider> ClientConfig<'k, P> {
+impl<'k> ClientConfig<'k> {
     /// Defaults: LN services with block transfer, selective access and
     /// multiple references proposed, 1024-byte PDUs, association LN
     /// 0.0.40.0.0.255, 16-byte challenges, invoke id 1, normal priority,
     /// confirmed, 5 s timeout, no retries.
     #[must_use]
-    pub fn new(system_title: [u8; 8], authentication: Authentication<'k, P>) -> Self {
+    pub fn new(system_title: [u8; 8], authentication: Authentication<'k>) -> Self {
         Self {
             system_title,
             authentication,
@@ -304,7 +304,7 @@ enum Target {
 }
 
 struct Core<'k, P: CryptoProvider, S: CounterStore> {
-    config: ClientConfig<'k, P>,
+    config: ClientConfig<'k>,
     provider: P,
     security: Option<SecurityContext<P>>,
     store: S,
@@ -356,7 +356,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
     /// context (present: the association is ciphered) and the counter store
     /// for its invocation counters.
     pub fn new(
-        config: ClientConfig<'k, P>,
+        config: ClientConfig<'k>,
         provider: P,
         security: Option<SecurityContext<P>>,
         store: S,

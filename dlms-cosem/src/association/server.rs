@@ -96,7 +96,7 @@ pub trait CosemServer {
 }
 
 /// A server's configuration.
-pub struct ServerConfig<'k, P: CryptoProvider> {
+pub struct ServerConfig<'k> {
     /// Our system title (sent as responding-AP-title when ciphering or HLS).
     pub system_title: [u8; 8],
     /// The services this server supports; a client gets the intersection.
@@ -104,7 +104,7 @@ pub struct ServerConfig<'k, P: CryptoProvider> {
     /// Our maximum receive PDU size (sent in the InitiateResponse).
     pub max_receive_pdu: u16,
     /// The authentication a client must pass.
-    pub authentication: Authentication<'k, P>,
+    pub authentication: Authentication<'k>,
     /// The Association LN object's logical name (class 15).
     pub association_ln: Obis,
     /// Length of our HLS challenge StoC (8..=64).
@@ -120,13 +120,13 @@ pub struct ServerConfig<'k, P: CryptoProvider> {
     pub gbt: GbtConfig,
 }
 
-impl<'k, P: CryptoProvider> ServerConfig<'k, P> {
+impl<'k> ServerConfig<'k> {
     /// Defaults: the usual conformance of a LN server (GET, SET, ACTION,
     /// selective access, multiple references, block transfer with GET, SET
     /// and ACTION), 1024-byte PDUs, association LN 0.0.40.0.0.255,
     /// 16-byte challenges, no inactivity timeout.
     #[must_use]
-    pub fn new(system_title: [u8; 8], authentication: Authentication<'k, P>) -> Self {
+    pub fn new(system_title: [u8; 8], authentication: Authentication<'k>) -> Self {
         Self {
             system_title,
             conformance: Conformance::GET
@@ -247,7 +247,7 @@ const AARE_MAX: usize = 192;
 const GBT_TAG: u8 = 224;
 
 struct Core<'k, P: CryptoProvider, S: CounterStore, A: CosemServer> {
-    config: ServerConfig<'k, P>,
+    config: ServerConfig<'k>,
     provider: P,
     security: Option<SecurityContext<P>>,
     store: S,
@@ -311,7 +311,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
     /// context (present: the association must be ciphered), the counter
     /// store for its invocation counters and the application's object model.
     pub fn new(
-        config: ServerConfig<'k, P>,
+        config: ServerConfig<'k>,
         provider: P,
         security: Option<SecurityContext<P>>,
         store: S,

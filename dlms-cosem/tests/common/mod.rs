@@ -5,6 +5,7 @@
 
 use dual_protocol_dlms_cosem::acse::Conformance;
 use dual_protocol_dlms_cosem::apdu::{ActionResult, DataAccessResult};
+use dual_protocol_dlms_cosem::association::auth::{EcdsaP256, EcdsaP384};
 use dual_protocol_dlms_cosem::association::client::ResponseResult;
 use dual_protocol_dlms_cosem::association::{
     Authentication, Client, ClientConfig, ClientEvent, CosemServer, HlsSecret, Server,
@@ -145,6 +146,35 @@ pub struct Keys {
     pub server_p384_pub: <RustCrypto as CryptoProvider>::P384VerifyingKey,
     pub ek256: SecurityKey,
     pub ak256: SecurityKey,
+    /// HLS mechanism 7 key sets: client and server, P-256 and P-384.
+    pub client_hls256: EcdsaP256<RustCrypto>,
+    pub server_hls256: EcdsaP256<RustCrypto>,
+    pub client_hls384: EcdsaP384<RustCrypto>,
+    pub server_hls384: EcdsaP384<RustCrypto>,
+}
+
+/// Mechanism 7 keys on P-256 (copies of the keys).
+pub fn p256(
+    own: &<RustCrypto as CryptoProvider>::P256SigningKey,
+    peer: &<RustCrypto as CryptoProvider>::P256VerifyingKey,
+) -> EcdsaP256<RustCrypto> {
+    EcdsaP256 {
+        provider: RustCrypto,
+        own: own.clone(),
+        peer: *peer,
+    }
+}
+
+/// Mechanism 7 keys on P-384 (copies of the keys).
+pub fn p384(
+    own: &<RustCrypto as CryptoProvider>::P384SigningKey,
+    peer: &<RustCrypto as CryptoProvider>::P384VerifyingKey,
+) -> EcdsaP384<RustCrypto> {
+    EcdsaP384 {
+        provider: RustCrypto,
+        own: own.clone(),
+        peer: *peer,
+    }
 }
 
 impl Keys {
@@ -172,6 +202,10 @@ impl Keys {
         let ek256: Vec<u8> = (0u8..32).collect();
         let ak256: Vec<u8> = (0xc0u8..=0xdf).collect();
         Self {
+            client_hls256: p256(&client_p256, &server_p256_pub),
+            server_hls256: p256(&server_p256, &client_p256_pub),
+            client_hls384: p384(&client_p384, &server_p384_pub),
+            server_hls384: p384(&server_p384, &client_p384_pub),
             ek: SecurityKey::new(&ek).unwrap(),
             ak: SecurityKey::new(&ak).unwrap(),
             wrong_ak: SecurityKey::new(&[0x55; 16]).unwrap(),
@@ -235,7 +269,7 @@ pub fn suite(mode: Mode) -> Option<SecuritySuite> {
     }
 }
 
-pub fn client_auth(keys: &Keys, mode: Mode) -> Authentication<'_, RustCrypto> {
+pub fn client_auth(keys: &Keys, mode: Mode) -> Authentication<'_> {
     match mode {
         Mode::Plain => Authentication::None,
         Mode::Lls => Authentication::Low { password: PASSWORD },
@@ -245,57 +279,37 @@ pub fn client_auth(keys: &Keys, mode: Mode) -> Authentication<'_, RustCrypto> {
             ek: &keys.ek,
             ak: &keys.ak,
         }),
-        Mode::EcdsaSuite1 => Authentication::High(HlsSecret::EcdsaP256 {
-            own: &keys.client_p256,
-            peer: &keys.server_p256_pub,
-        }),
-        Mode::EcdsaSuite2 => Authentication::High(HlsSecret::EcdsaP384 {
-            own: &keys.client_p384,
-            peer: &keys.server_p384_pub,
-        }),
+        Mode::EcdsaSuite1 => Authentication::High(HlsSecret::Ecdsa(&keys.client_hls256)),
+        Mode::EcdsaSuite2 => Authentication::High(HlsSecret::Ecdsa(&keys.client_hls384)),
     }
 }
 
-pub fn server_auth(keys: &Keys, mode: Mode) -> Authentication<'_, RustCrypto> {
+pub fn server_auth(keys: &Keys, mode: Mode) -> Authentication<'_> {
     match mode {
-        Mode::EcdsaSuite1 => Authentication::High(HlsSecret::EcdsaP256 {
-            own: &keys.server_p256,
-            peer: &keys.client_p256_pub,
-        }),
-        Mode::EcdsaSuite2 => Authentication::High(HlsSecret::EcdsaP384 {
-            own: &keys.server_p384,
-            peer: &keys.client_p384_pub,
-        }),
+        Mode::EcdsaSuite1 => Authentication::High(HlsSecret::Ecdsa(&keys.server_hls256)),
+        Mode::EcdsaSuite2 => Authentication::High(HlsSecret::Ecdsa(&keys.server_hls384)),
         m => client_auth(keys, m),
     }
 }
 
-pub fn client_config(keys: &Keys, mode: Mode) -> ClientConfig<'_, RustCrypto> {
+pub fn client_config(keys: &Keys, mode: Mode) -> ClientConfig<'_> {
     let mut c = ClientConfig::new(CLIENT_TITLE, client_auth(keys, mode));
     c.max_receive_pdu = 512;
     c
 }
 
-pub fn server_config(keys: &Keys, mode: Mode) -> ServerConfig<'_, RustCrypto> {
+pub fn server_config(keys: &Keys, mode: Mode) -> ServerConfig<'_> {
     let mut c = ServerConfig::new(SERVER_TITLE, server_auth(keys, mode));
     c.max_receive_pdu = 512;
     c
 }
 
-pub fn client<'k>(
-    keys: &'k Keys,
-    mode: Mode,
-    config: ClientConfig<'k, RustCrypto>,
-) -> TestClient<'k> {
+pub fn client<'k>(keys: &'k Keys, mode: Mode, config: ClientConfig<'k>) -> TestClient<'k> {
     let sec = suite(mode).map(|s| context(keys, s, CLIENT_TITLE));
     Client::new(config, RustCrypto, sec, VolatileStore::default())
 }
 
-pub fn server<'k>(
-    keys: &'k Keys,
-    mode: Mode,
-    config: ServerConfig<'k, RustCrypto>,
-) -> TestServer<'k> {
+pub fn server<'k>(keys: &'k Keys, mode: Mode, config: ServerConfig<'k>) -> TestServer<'k> {
     let sec = suite(mode).map(|s| context(keys, s, SERVER_TITLE));
     Server::new(
         config,
