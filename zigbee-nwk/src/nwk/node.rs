@@ -77,6 +77,7 @@ use dual_protocol_primitives::counter::CounterStore;
 use dual_protocol_primitives::eui64::Eui64;
 use dual_protocol_primitives::time::Instant;
 use heapless::{Deque, Vec};
+use zeroize::Zeroize;
 
 /// aMaxPhyPacketSize less the FCS: the largest MAC frame handled.
 pub const MAX_FRAME: usize = 125;
@@ -2325,10 +2326,12 @@ impl<
     /// A frame under a key sequence number this node does not use: the
     /// network key the trust centre sent for it becomes active (§4.3.1.2).
     fn implicit_switch(&mut self, now: Instant, sequence: u8) -> bool {
-        let Some(key) = self.sec.switch_to_pending(sequence) else {
+        let Some(mut key) = self.sec.switch_to_pending(sequence) else {
             return false;
         };
-        let Ok(k) = ZigbeeKey::new(&key) else {
+        let k = ZigbeeKey::new(&key);
+        key.zeroize();
+        let Ok(k) = k else {
             return false;
         };
         self.install_key(now, sequence, k, None);
@@ -2658,9 +2661,11 @@ impl<
             CommissioningEvent::Joiner(
                 JoinerEvent::NetworkKey { active: true, .. } | JoinerEvent::KeySwitched { .. },
             ) => {
-                let Some((key, sequence)) = self.sec.network_key() else {
+                let Some((mut key, sequence)) = self.sec.network_key() else {
                     return;
                 };
+                let k = ZigbeeKey::new(&key);
+                key.zeroize();
                 if self
                     .keys
                     .network
@@ -2670,7 +2675,7 @@ impl<
                 {
                     return;
                 }
-                let Ok(k) = ZigbeeKey::new(&key) else {
+                let Ok(k) = k else {
                     return;
                 };
                 self.install_key(now, sequence, k, None);
