@@ -24,7 +24,7 @@
 //! C(0e,2s) (where both keys are static) by the transaction-id as an
 //! A-XDR octet string (length byte then value) so that each message gets
 //! its own key; SuppPubInfo and SuppPrivInfo are empty. (GBCS fixes the
-//! same layout for its C(0e,2s) messages, see the `gbcs` module.)
+//! same layout for its C(0e,2s) messages, see [`crate::gbcs`].)
 //!
 //! The ciphered content is then protected as every other APDU
 //! ([`seal_payload`](crate::security::gcm::seal_payload)): IV = originator system title ‖ invocation counter,
@@ -643,7 +643,7 @@ fn one_pass_receive<P: CryptoProvider>(
 /// plaintext is released only if it verifies. `ak` is the authentication
 /// key in the additional data (may be empty). Replay protection of the
 /// transaction-id or invocation counter is the caller's (for GBCS,
-/// the `gbcs` module's anti-replay checker).
+/// [`crate::gbcs::AntiReplay`]).
 ///
 /// # Errors
 /// [`SecurityError::Decode`], [`SecurityError::NotProtected`] for another
