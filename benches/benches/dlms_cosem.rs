@@ -24,7 +24,17 @@
 //!   iteration, its setup not timed) and the bare `gcm::decipher`, beside a
 //!   bare AES-128-GCM open (copy + open) of the same ciphertext, AAD and tag;
 //! * a 200-byte get-response: `protect` (counter, header, seal) and
-//!   `unprotect`, beside the bare seal floor and a bare open of the same bytes.
+//!   `unprotect`, beside the bare seal floor (also with the same key, IV
+//!   and `SC ‖ AK` AAD) and a bare open of the same bytes;
+//! * general-signing verify of a 1 KiB-content APDU (decode, ECDSA P-256)
+//!   beside a bare P-256 verify (SHA-256 and ECDSA) of the same bytes.
+//!
+//! After criterion's figures, the goals are printed as ratios
+//! (`ratio dlms_cosem_security/...`), each path measured interleaved with
+//! its floor (best of many alternating rounds, so both see the same load
+//! on a shared machine): protect/seal, unprotect of fresh frames into one
+//! warm context/open of the same frames, general-signing verify/P-256
+//! verify.
 //!
 //! "decode" validates the whole APDU (every tag, length and the nesting
 //! limit) and returns borrowed views; "decode+walk" also iterates every
