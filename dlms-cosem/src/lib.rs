@@ -16,6 +16,7 @@ pub mod data;
 pub mod datetime;
 pub mod descriptor;
 pub mod error;
+pub mod gbcs;
 pub mod hdlc;
 pub mod obis;
 pub mod security;

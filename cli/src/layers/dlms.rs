@@ -844,6 +844,248 @@ pub struct ApduCtx {
     /// Decrypt without verifying the tag (HAN ports without the AK).
     #[arg(long)]
     pub no_verify: bool,
+    /// Master key (KEK, hex) that unwraps a general-ciphering wrapped key
+    /// (RFC 3394).
+    #[arg(long, value_name = "HEX")]
+    pub kek: Option<String>,
+    /// Our static P-256 key-agreement private key (PEM file from `dualp key
+    /// new`, or a file holding the hex scalar): opens general-ciphering
+    /// agreed keys (C(1e,1s) and C(0e,2s), suite 1) and, with
+    /// `--peer-public-key`, derives a GBCS message's key to check its MAC.
+    #[arg(long, value_name = "FILE")]
+    pub kdf_private_key: Option<std::path::PathBuf>,
+    /// The other party's static P-256 key-agreement public key (SEC1 hex):
+    /// for C(0e,2s) general-ciphering and GBCS MAC headers.
+    #[arg(long, value_name = "HEX")]
+    pub peer_public_key: Option<String>,
+    /// The originator's P-256 signing public key (SEC1 hex): verifies a
+    /// general-signing APDU (and a GBCS grouping header) and the ephemeral
+    /// key of a C(1e,1s) general-ciphering. A signature that does not
+    /// verify is exit status 1.
+    #[arg(long, value_name = "HEX")]
+    pub verify_key: Option<String>,
+    /// Encode only: sign a `general_signing` APDU with this P-256 private
+    /// key (PEM file from `dualp key new`, or a hex scalar file); its
+    /// `signature` field is replaced.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<std::path::PathBuf>,
+}
+
+type P256Sk = <dual_protocol_primitives::crypto::rustcrypto::RustCrypto as dual_protocol_primitives::crypto::CryptoProvider>::P256SigningKey;
+type P256Vk = <dual_protocol_primitives::crypto::rustcrypto::RustCrypto as dual_protocol_primitives::crypto::CryptoProvider>::P256VerifyingKey;
+
+fn p256_public(hex: &str, what: &str) -> R<P256Vk> {
+    use dual_protocol_primitives::crypto::CryptoProvider;
+    dual_protocol_primitives::crypto::rustcrypto::RustCrypto
+        .p256_verifying_key(&parse_hex(hex)?)
+        .map_err(|e| CliError::Usage(format!("{what}: {e}")))
+}
+
+fn p256_private(path: &std::path::Path) -> R<P256Sk> {
+    crate::layers::envelope::read_private_key(path)
+}
+
+fn crypto_or_bad(e: dual_protocol_dlms_cosem::security::SecurityError) -> CliError {
+    use dual_protocol_dlms_cosem::security::SecurityError as E;
+    match e {
+        E::TagMismatch | E::BadSignature => CliError::Crypto(e.to_string()),
+        E::MissingKey { .. } => CliError::Usage(e.to_string()),
+        e => bad(e.to_string()),
+    }
+}
+
+/// Opens a general-ciphering APDU with the keys given (`--ek` for
+/// identified key 0, `--kek`, `--kdf-private-key`, `--peer-public-key`,
+/// `--verify-key`); `--no-verify` finds the key but skips the tag.
+fn general_ciphering_into(
+    ctx: &ApduCtx,
+    apdu: &[u8],
+    g: &GeneralCiphering<'_>,
+    v: &mut Value,
+) -> R<()> {
+    use dual_protocol_dlms_cosem::security::gcm::decrypt_unverified;
+    use dual_protocol_dlms_cosem::security::general::{
+        RecvKeys, content_key, open_general_ciphering,
+    };
+    use dual_protocol_dlms_cosem::security::signing::{SigningKey, VerifyingKey};
+    use dual_protocol_dlms_cosem::security::{SecurityKey, SecurityPolicy, SecuritySuite};
+    use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+    if ctx.ek.is_none() && ctx.kek.is_none() && ctx.kdf_private_key.is_none() {
+        return Ok(());
+    }
+    let key = |h: &str, what: &str| {
+        SecurityKey::new(&parse_hex(h)?)
+            .map_err(|_| CliError::Usage(format!("{what} must be 16 or 32 bytes")))
+    };
+    let ek = ctx.ek.as_deref().map(|h| key(h, "--ek")).transpose()?;
+    let kek = ctx.kek.as_deref().map(|h| key(h, "--kek")).transpose()?;
+    let own = ctx
+        .kdf_private_key
+        .as_deref()
+        .map(p256_private)
+        .transpose()?;
+    let peer = ctx
+        .peer_public_key
+        .as_deref()
+        .map(|h| p256_public(h, "--peer-public-key"))
+        .transpose()?;
+    let signer = ctx
+        .verify_key
+        .as_deref()
+        .map(|h| p256_public(h, "--verify-key"))
+        .transpose()?;
+    let keys = RecvKeys::<RustCrypto> {
+        global_unicast: ek.as_ref(),
+        global_broadcast: None,
+        kek: kek.as_ref(),
+        own_agreement: own.as_ref().map(SigningKey::P256),
+        peer_agreement: peer.as_ref().map(VerifyingKey::P256),
+        peer_signing: signer.as_ref().map(VerifyingKey::P256),
+    };
+    let sc = g.content.security_control;
+    let suite = SecuritySuite::from_id(sc.suite_id())
+        .ok_or_else(|| bad(format!("unknown security suite {}", sc.suite_id())))?;
+    let ak = ctx
+        .ak
+        .as_deref()
+        .map(parse_hex)
+        .transpose()?
+        .unwrap_or_default();
+    let mut out = vec![0u8; apdu.len() + 64];
+    let verified = !ctx.no_verify && sc.authenticated();
+    let plain: &[u8] = if verified {
+        let policy = SecurityPolicy {
+            suite,
+            authenticated: sc.authenticated(),
+            encrypted: sc.encrypted(),
+        };
+        open_general_ciphering(&RustCrypto, &policy, &keys, &ak, apdu, &mut out)
+            .map_err(crypto_or_bad)?
+            .plaintext
+    } else {
+        let k = content_key(&RustCrypto, &keys, g).map_err(crypto_or_bad)?;
+        let title: [u8; 8] = g
+            .originator_system_title
+            .try_into()
+            .map_err(|_| bad("the originator system title is not 8 bytes"))?;
+        if sc.encrypted() {
+            decrypt_unverified(
+                &RustCrypto,
+                &k,
+                sc,
+                &title,
+                g.content.invocation_counter,
+                g.content.payload,
+                &mut out,
+            )
+            .map_err(crypto_or_bad)?
+        } else {
+            g.content
+                .payload
+                .get(..g.content.payload.len().saturating_sub(12))
+                .unwrap_or(&[])
+        }
+    };
+    let decoded = decode_apdu(&ApduCtx::default(), plain).map_or_else(
+        |e| json!({ "error": e.to_string() }),
+        |mut v| v.pop().unwrap_or(Value::Null),
+    );
+    if let Value::Object(m) = v {
+        m.insert("plaintext_hex".into(), json!(to_hex(plain)));
+        m.insert("plaintext".into(), decoded);
+        m.insert("verified".into(), json!(verified));
+    }
+    Ok(())
+}
+
+/// Adds the GBCS view of a GBCS message (MAC header, grouping header
+/// parts) and checks its MAC (`--kdf-private-key` and
+/// `--peer-public-key`) and signature (`--verify-key`) when given.
+fn gbcs_into(ctx: &ApduCtx, apdu: &[u8], v: &mut Value) -> R<()> {
+    use dual_protocol_dlms_cosem::gbcs::crypto::{agree_key, verify_mac, verify_signature};
+    use dual_protocol_dlms_cosem::gbcs::{ContentKind, GbcsError, GbcsMessage};
+    use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+    let Ok(msg) = GbcsMessage::decode(apdu) else {
+        return Ok(());
+    };
+    let g = &msg.grouping;
+    let mut m = Map::new();
+    if let Some(h) = &msg.mac_header {
+        m.insert(
+            "mac_header".into(),
+            json!({
+                "security_control": h.security_control.j(),
+                "invocation_counter": h.invocation_counter,
+                "mac": to_hex(h.mac),
+            }),
+        );
+    }
+    m.insert("cra_flag".into(), json!(g.transaction_id.cra.name()));
+    m.insert(
+        "originator_counter".into(),
+        json!(g.transaction_id.originator_counter),
+    );
+    m.insert("originator".into(), json!(to_hex(&g.originator)));
+    m.insert("recipient".into(), json!(to_hex(&g.recipient)));
+    m.insert("date_time".into(), json!(to_hex(g.apdu.date_time)));
+    m.insert(
+        "other_information".into(),
+        json!(to_hex(g.apdu.other_information)),
+    );
+    if let Some(c) = g.message_code {
+        m.insert("message_code".into(), json!(format!("0x{c:04x}")));
+    }
+    m.insert(
+        "content_kind".into(),
+        json!(match g.content_kind() {
+            ContentKind::Gbz => "gbz",
+            ContentKind::Dlms(_) => "dlms",
+        }),
+    );
+    m.insert("content_hex".into(), json!(to_hex(g.apdu.content)));
+    m.insert("signature".into(), json!(to_hex(g.apdu.signature)));
+    let fail = |e: GbcsError| match e {
+        GbcsError::BadMac | GbcsError::BadSignature => CliError::Crypto(e.to_string()),
+        e => bad(e.to_string()),
+    };
+    if let (Some(path), Some(peer), Some(_)) = (
+        ctx.kdf_private_key.as_deref(),
+        ctx.peer_public_key.as_deref(),
+        msg.mac_header,
+    ) {
+        let own = p256_private(path)?;
+        let peer = p256_public(peer, "--peer-public-key")?;
+        let tid = g.transaction_id.to_bytes();
+        let key =
+            agree_key(&RustCrypto, &own, &peer, &g.originator, &tid, &g.recipient).map_err(fail)?;
+        let mut work = vec![0u8; apdu.len()];
+        verify_mac(&RustCrypto, &key, &msg, &mut work).map_err(fail)?;
+        m.insert("mac_verified".into(), json!(true));
+    }
+    if let Some(vk) = ctx.verify_key.as_deref() {
+        let vk = p256_public(vk, "--verify-key")?;
+        verify_signature(&RustCrypto, &vk, &msg).map_err(fail)?;
+        m.insert("signature_verified".into(), json!(true));
+    }
+    if let Value::Object(o) = v {
+        o.insert("gbcs".into(), Value::Object(m));
+    }
+    Ok(())
+}
+
+/// Verifies a (non-GBCS) general-signing APDU with `--verify-key`.
+fn signature_into(ctx: &ApduCtx, apdu: &[u8], v: &mut Value) -> R<()> {
+    use dual_protocol_dlms_cosem::security::signing::{VerifyingKey, verify_general_signing};
+    use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+    let Some(vk) = ctx.verify_key.as_deref() else {
+        return Ok(());
+    };
+    let vk = p256_public(vk, "--verify-key")?;
+    verify_general_signing(&RustCrypto, &VerifyingKey::P256(&vk), apdu).map_err(crypto_or_bad)?;
+    if let Value::Object(o) = v {
+        o.insert("signature_verified".into(), json!(true));
+    }
+    Ok(())
 }
 
 /// Deciphers a protected APDU with the keys given on the command line
@@ -988,14 +1230,50 @@ pub fn decode_apdu(ctx: &ApduCtx, bytes: &[u8]) -> Result<Vec<Value>, CliError> 
     })?;
     let mut v = apdu_j(&a);
     decipher_into(ctx, &a, &mut v)?;
+    match &a {
+        Apdu::GeneralCiphering(_) if is_gbcs(apdu) => gbcs_into(ctx, apdu, &mut v)?,
+        Apdu::GeneralCiphering(g) => general_ciphering_into(ctx, apdu, g, &mut v)?,
+        Apdu::GeneralSigning(_) if is_gbcs(apdu) => gbcs_into(ctx, apdu, &mut v)?,
+        Apdu::GeneralSigning(_) => signature_into(ctx, apdu, &mut v)?,
+        _ => {}
+    }
     if let (Some(h), Value::Object(m)) = (llc, &mut v) {
         m.insert("llc".into(), json!(to_hex(h)));
     }
     Ok(vec![v])
 }
 
-/// Encodes one `dlms-apdu` frame from its JSON form.
-pub fn encode_apdu(_ctx: &ApduCtx, json: &Value) -> Result<Vec<u8>, CliError> {
+/// Whether bytes are a GBCS message (MAC header or grouping header).
+fn is_gbcs(apdu: &[u8]) -> bool {
+    dual_protocol_dlms_cosem::gbcs::GbcsMessage::decode(apdu).is_ok()
+}
+
+/// Encodes one `dlms-apdu` frame from its JSON form (signing a
+/// general-signing APDU with `--sign-key`).
+pub fn encode_apdu(ctx: &ApduCtx, json: &Value) -> Result<Vec<u8>, CliError> {
+    if let Some(path) = &ctx.sign_key {
+        return sign_apdu(path, json);
+    }
+    encode_apdu_plain(json)
+}
+
+fn sign_apdu(path: &std::path::Path, json: &Value) -> R<Vec<u8>> {
+    use dual_protocol_dlms_cosem::security::signing::{SigningKey, sign_general_signing};
+    use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
+    let Apdu::GeneralSigning(fields) = apdu_f(json)? else {
+        return Err(CliError::Usage(
+            "--sign-key signs general_signing APDUs only".into(),
+        ));
+    };
+    let sk = p256_private(path)?;
+    let mut out = vec![0u8; json.to_string().len() + 128];
+    let n = sign_general_signing(&RustCrypto, &SigningKey::P256(&sk), &fields, &mut out)
+        .map_err(crypto_or_bad)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+fn encode_apdu_plain(json: &Value) -> Result<Vec<u8>, CliError> {
     let mut out = match json.get("llc") {
         Some(h) => <&[u8]>::f(h)?.to_vec(),
         None => Vec::new(),

@@ -11,9 +11,12 @@
 //! replay window, the tag; only then is the counter recorded and the
 //! plaintext released. Every rejection is counted.
 
-use crate::apdu::{Apdu, KeyScope, ProtectedService, SecurityControl};
-use crate::axdr::{Decode, Writer, length_len};
-use crate::security::gcm::{decipher_with, encipher_with, work_len};
+use crate::apdu::{
+    Apdu, CipheredApdu, KeyInfo, KeyScope, ProtectedService, SecuredContent, SecurityControl,
+};
+use crate::axdr::{Decode, Reader, Writer, length_len};
+use crate::security::gcm::{AadHead, open_with_head, seal_with_head, work_len};
+use crate::security::general::{CipheringHeader, seal_with_key_info};
 use crate::security::{SecurityError, SecurityKey, SecurityPolicy, TAG_LEN};
 use core::fmt;
 use dual_protocol_primitives::counter::{CounterError, CounterReservation, CounterStore};
@@ -54,6 +57,8 @@ pub struct SecurityContext<P: CryptoProvider> {
     own_title: [u8; 8],
     peer_title: Option<[u8; 8]>,
     ak: SecurityKey,
+    /// `SC ‖ AK` for the policy's security control, built once.
+    head: AadHead,
     global: KeyState<P::Gcm>,
     dedicated: Option<KeyState<P::Gcm>>,
     rejected: u32,
@@ -105,12 +110,14 @@ impl<P: CryptoProvider> SecurityContext<P> {
                 dual_protocol_primitives::crypto::CryptoError::InvalidKey,
             ));
         }
+        let head = AadHead::new(policy.security_control(), ak.expose())?;
         Ok(Self {
             provider,
             policy,
             own_title: own_system_title,
             peer_title: None,
             ak,
+            head,
             global: KeyState {
                 gcm,
                 send,
@@ -233,6 +240,45 @@ impl<P: CryptoProvider> SecurityContext<P> {
         self.protect_with_header(store, scope, tag, Some(&title), plain, out)
     }
 
+    /// Protects any plain APDU as general-ciphering (tag 221) under the
+    /// global unicast key (key-info identified-key 0) with the next
+    /// invocation counter of that key and our system title as originator.
+    /// For wrapped and agreed keys use
+    /// [`general::seal_general_ciphering`](crate::security::general::seal_general_ciphering).
+    ///
+    /// # Errors
+    /// As [`SecurityContext::protect`].
+    #[allow(clippy::too_many_arguments)] // The general-ciphering fields, each the caller's.
+    pub fn protect_general_ciphering<S: CounterStore>(
+        &mut self,
+        store: &mut S,
+        transaction_id: &[u8],
+        recipient_system_title: &[u8],
+        date_time: &[u8],
+        other_information: &[u8],
+        plain: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SecurityError> {
+        let ic = self.next_counter(KeyScope::Global, store)?;
+        let header = CipheringHeader {
+            transaction_id,
+            originator_system_title: self.own_title,
+            recipient_system_title,
+            date_time,
+            other_information,
+            security_control: self.head.security_control(),
+            invocation_counter: ic,
+        };
+        seal_with_key_info(
+            &self.global.gcm,
+            &self.head,
+            &header,
+            &KeyInfo::IdentifiedKey { key_id: 0 },
+            plain,
+            out,
+        )
+    }
+
     #[allow(clippy::too_many_arguments)] // Private: the two public forms differ in tag and title.
     fn protect_with_header<S: CounterStore>(
         &mut self,
@@ -275,12 +321,13 @@ impl<P: CryptoProvider> SecurityContext<P> {
                     .gcm
             }
         };
-        let n = encipher_with(gcm, &self.ak, sc, &own, ic, plain, body)?;
+        let n = seal_with_head(gcm, &self.head, &own, ic, plain, body)?;
         Ok(header + n)
     }
 
     /// Checks and opens a protected APDU (glo-, ded-, general-glo- or
-    /// general-ded-ciphering) into `out` (which needs the payload length,
+    /// general-ded-ciphering, or general-ciphering under the global unicast
+    /// key, identified-key 0) into `out` (which needs the payload length,
     /// plus 33 bytes for authenticated-only APDUs).
     ///
     /// # Errors
@@ -306,11 +353,37 @@ impl<P: CryptoProvider> SecurityContext<P> {
         apdu: &[u8],
         out: &'o mut [u8],
     ) -> Result<Received<'o>, SecurityError> {
-        let decoded = Apdu::decode(apdu)?;
+        let decoded = match apdu.first().copied().and_then(ProtectedService::from_tag) {
+            // The hot path: a glo- or ded- service APDU, read directly.
+            Some((scope, service)) => {
+                let mut r = Reader::new(apdu);
+                r.skip(1)?;
+                let content = SecuredContent::read(&mut r)?;
+                r.finish()?;
+                Apdu::Ciphered(CipheredApdu {
+                    scope,
+                    service,
+                    content,
+                })
+            }
+            None => Apdu::decode(apdu)?,
+        };
         let (scope, title, content, service) = match decoded {
             Apdu::Ciphered(c) => (c.scope, &[][..], c.content, Some(c.service)),
             Apdu::GeneralGloCiphering(g) => (KeyScope::Global, g.system_title, g.content, None),
             Apdu::GeneralDedCiphering(g) => (KeyScope::Dedicated, g.system_title, g.content, None),
+            // general-ciphering under the global unicast key shares its
+            // counter space and replay window with glo- APDUs.
+            Apdu::GeneralCiphering(g) => match g.key_info {
+                Some(KeyInfo::IdentifiedKey { key_id: 0 }) => {
+                    (KeyScope::Global, g.originator_system_title, g.content, None)
+                }
+                _ => {
+                    return Err(SecurityError::KeyInfo {
+                        what: "not the global unicast key (open it with security::general)",
+                    });
+                }
+            },
             other => return Err(SecurityError::NotProtected { tag: other.tag() }),
         };
         let title: [u8; 8] = if title.is_empty() {
@@ -332,7 +405,14 @@ impl<P: CryptoProvider> SecurityContext<P> {
                 .ok_or(SecurityError::NoDedicatedKey)?,
         };
         state.recv.check(u64::from(ic))?;
-        let plaintext = decipher_with(&state.gcm, &self.ak, sc, &title, ic, content.payload, out)?;
+        let built;
+        let head = if sc == self.head.security_control() {
+            &self.head
+        } else {
+            built = AadHead::new(sc, self.ak.expose())?;
+            &built
+        };
+        let plaintext = open_with_head(&state.gcm, head, &title, ic, content.payload, out)?;
         if let Some(s) = service {
             let found = plaintext.first().copied().unwrap_or(0);
             if found != s.plain_tag() {

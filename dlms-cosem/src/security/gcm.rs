@@ -16,7 +16,7 @@
 
 use crate::apdu::SecurityControl;
 use crate::security::{SecurityError, SecurityKey, SecuritySuite};
-use dual_protocol_primitives::crypto::{Aead, CryptoProvider};
+use dual_protocol_primitives::crypto::{Aead, CryptoProvider, SecretBytes};
 
 /// Authentication tag length in bytes (all suites).
 pub const TAG_LEN: usize = 12;
@@ -66,19 +66,75 @@ fn need(out: &[u8], needed: usize) -> Result<(), SecurityError> {
     }
 }
 
-/// Copies `SC ‖ AK ‖ data` to the front of `out`, returning its length.
-fn build_aad(
-    out: &mut [u8],
-    sc: SecurityControl,
-    ak: &SecurityKey,
-    data: &[u8],
-) -> Result<usize, SecurityError> {
-    let n = 1 + ak.len() + data.len();
+/// `SC ‖ AK`, the start of the additional authenticated data of every
+/// authenticated APDU. A [`SecurityContext`](crate::security::SecurityContext)
+/// builds it once for its policy, not once per APDU. It holds the
+/// authentication key: zeroized on drop, never printed.
+#[derive(Clone)]
+pub struct AadHead {
+    bytes: SecretBytes<33>,
+    len: usize,
+}
+
+impl core::fmt::Debug for AadHead {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AadHead(sc 0x{:02x}, ..)", self.security_control().0)
+    }
+}
+
+impl AadHead {
+    /// `sc ‖ ak` (`ak` at most 32 bytes; may be empty).
+    ///
+    /// # Errors
+    /// [`SecurityError::Crypto`] with `InvalidKey` for a longer `ak`.
+    pub fn new(sc: SecurityControl, ak: &[u8]) -> Result<Self, SecurityError> {
+        if ak.len() > 32 {
+            return Err(SecurityError::Crypto(
+                dual_protocol_primitives::crypto::CryptoError::InvalidKey,
+            ));
+        }
+        let mut b = [0u8; 33];
+        let (h, k) = b.split_at_mut(1);
+        h.fill(sc.0);
+        for (d, s) in k.iter_mut().zip(ak) {
+            *d = *s;
+        }
+        let head = Self {
+            bytes: SecretBytes::new(b),
+            len: 1 + ak.len(),
+        };
+        b.fill(0);
+        core::hint::black_box(&b);
+        Ok(head)
+    }
+
+    /// The security control byte.
+    #[must_use]
+    pub fn security_control(&self) -> SecurityControl {
+        SecurityControl(self.bytes.expose().first().copied().unwrap_or(0))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.expose().get(..self.len).unwrap_or(&[])
+    }
+
+    fn ak_len(&self) -> usize {
+        self.len - 1
+    }
+
+    /// The authentication key's length (for [`work_len`]).
+    pub(crate) fn security_control_ak_len(&self) -> usize {
+        self.ak_len()
+    }
+}
+
+/// Copies `head ‖ data` to the front of `out`, returning its length.
+fn build_aad(out: &mut [u8], head: &AadHead, data: &[u8]) -> Result<usize, SecurityError> {
+    let h = head.as_bytes();
+    let n = h.len() + data.len();
     need(out, n)?;
-    let (head, rest) = out.split_at_mut(1);
-    head.fill(sc.0);
-    let (k, rest) = rest.split_at_mut(ak.len());
-    k.copy_from_slice(ak.expose());
+    let (a, rest) = out.split_at_mut(h.len());
+    a.copy_from_slice(h);
     rest.get_mut(..data.len())
         .ok_or(SecurityError::BufferTooSmall { needed: n })?
         .copy_from_slice(data);
@@ -123,17 +179,59 @@ pub fn encipher_with<A: Aead>(
     plain: &[u8],
     out: &mut [u8],
 ) -> Result<usize, SecurityError> {
-    need(out, work_len(sc, ak.len(), plain.len()))?;
+    seal_payload(
+        gcm,
+        ak.expose(),
+        sc,
+        system_title,
+        invocation_counter,
+        plain,
+        out,
+    )
+}
+
+/// [`encipher_with`] with the authentication key as bytes, which may be
+/// empty (GBCS and general-ciphering with an agreed key put only the
+/// security control byte in the additional data).
+///
+/// # Errors
+/// As [`encipher`].
+pub fn seal_payload<A: Aead>(
+    gcm: &A,
+    ak: &[u8],
+    sc: SecurityControl,
+    system_title: &[u8; 8],
+    invocation_counter: u32,
+    plain: &[u8],
+    out: &mut [u8],
+) -> Result<usize, SecurityError> {
+    let head = AadHead::new(sc, ak)?;
+    seal_with_head(gcm, &head, system_title, invocation_counter, plain, out)
+}
+
+/// [`seal_payload`] with `SC ‖ AK` built beforehand (the security control
+/// is the head's).
+///
+/// # Errors
+/// As [`encipher`].
+pub fn seal_with_head<A: Aead>(
+    gcm: &A,
+    head: &AadHead,
+    system_title: &[u8; 8],
+    invocation_counter: u32,
+    plain: &[u8],
+    out: &mut [u8],
+) -> Result<usize, SecurityError> {
+    let sc = head.security_control();
+    need(out, work_len(sc, head.ak_len(), plain.len()))?;
     let iv = iv(system_title, invocation_counter);
     let mut tag = [0u8; TAG_LEN];
     let n = plain.len();
     match (sc.authenticated(), sc.encrypted()) {
         (true, true) => {
-            let mut aad = [0u8; 33];
-            let a = build_aad(&mut aad, sc, ak, &[])?;
             let (body, rest) = out.split_at_mut(n);
             body.copy_from_slice(plain);
-            gcm.seal_in_place_detached(&iv, aad.get(..a).unwrap_or(&[]), body, &mut tag)?;
+            gcm.seal_in_place_detached(&iv, head.as_bytes(), body, &mut tag)?;
             rest.get_mut(..TAG_LEN)
                 .ok_or(SecurityError::BufferTooSmall {
                     needed: n + TAG_LEN,
@@ -150,7 +248,7 @@ pub fn encipher_with<A: Aead>(
             Ok(n)
         }
         (true, false) => {
-            let a = build_aad(out, sc, ak, plain)?;
+            let a = build_aad(out, head, plain)?;
             gcm.seal_in_place_detached(&iv, out.get(..a).unwrap_or(&[]), &mut [], &mut tag)?;
             let (body, rest) = out.split_at_mut(n);
             body.copy_from_slice(plain);
@@ -207,6 +305,49 @@ pub fn decipher_with<'o, A: Aead>(
     payload: &[u8],
     out: &'o mut [u8],
 ) -> Result<&'o [u8], SecurityError> {
+    open_payload(
+        gcm,
+        ak.expose(),
+        sc,
+        system_title,
+        invocation_counter,
+        payload,
+        out,
+    )
+}
+
+/// [`decipher_with`] with the authentication key as bytes, which may be
+/// empty (see [`seal_payload`]).
+///
+/// # Errors
+/// As [`decipher`].
+pub fn open_payload<'o, A: Aead>(
+    gcm: &A,
+    ak: &[u8],
+    sc: SecurityControl,
+    system_title: &[u8; 8],
+    invocation_counter: u32,
+    payload: &[u8],
+    out: &'o mut [u8],
+) -> Result<&'o [u8], SecurityError> {
+    let head = AadHead::new(sc, ak)?;
+    open_with_head(gcm, &head, system_title, invocation_counter, payload, out)
+}
+
+/// [`open_payload`] with `SC ‖ AK` built beforehand (the security control
+/// is the head's: the caller has checked that it is the APDU's).
+///
+/// # Errors
+/// As [`decipher`].
+pub fn open_with_head<'o, A: Aead>(
+    gcm: &A,
+    head: &AadHead,
+    system_title: &[u8; 8],
+    invocation_counter: u32,
+    payload: &[u8],
+    out: &'o mut [u8],
+) -> Result<&'o [u8], SecurityError> {
+    let sc = head.security_control();
     let iv = iv(system_title, invocation_counter);
     match (sc.authenticated(), sc.encrypted()) {
         (true, enc) => {
@@ -217,17 +358,15 @@ pub fn decipher_with<'o, A: Aead>(
             let (body_in, tag) = payload.split_at(n);
             if enc {
                 need(out, n)?;
-                let mut aad = [0u8; 33];
-                let a = build_aad(&mut aad, sc, ak, &[])?;
                 let (body, _) = out.split_at_mut(n);
                 body.copy_from_slice(body_in);
-                gcm.open_in_place_detached(&iv, aad.get(..a).unwrap_or(&[]), body, tag)?;
+                gcm.open_in_place_detached(&iv, head.as_bytes(), body, tag)?;
                 Ok(body)
             } else {
-                let a = build_aad(out, sc, ak, body_in)?;
+                let a = build_aad(out, head, body_in)?;
                 let (aad, _) = out.split_at_mut(a);
                 gcm.open_in_place_detached(&iv, aad, &mut [], tag)?;
-                Ok(aad.get(1 + ak.len()..).unwrap_or(&[]))
+                Ok(aad.get(1 + head.ak_len()..).unwrap_or(&[]))
             }
         }
         (false, true) => ctr(gcm, &iv, payload, out),
@@ -313,7 +452,7 @@ pub fn hls_gmac<P: CryptoProvider>(
     let sc = crate::security::security_control(suite, true, false);
     suite_of(sc, ek)?;
     let mut aad = [0u8; 1 + 32 + MAX_CHALLENGE_LEN];
-    let a = build_aad(&mut aad, sc, ak, challenge)?;
+    let a = build_aad(&mut aad, &AadHead::new(sc, ak.expose())?, challenge)?;
     let gcm = provider.aes_gcm(ek.expose(), TAG_LEN)?;
     let mut tag = [0u8; TAG_LEN];
     gcm.seal_in_place_detached(
@@ -374,7 +513,7 @@ pub fn hls_gmac_verify<P: CryptoProvider>(
     ]);
     suite_of(sc, ek)?;
     let mut aad = [0u8; 1 + 32 + MAX_CHALLENGE_LEN];
-    let a = build_aad(&mut aad, sc, ak, challenge)?;
+    let a = build_aad(&mut aad, &AadHead::new(sc, ak.expose())?, challenge)?;
     let gcm = provider.aes_gcm(ek.expose(), TAG_LEN)?;
     gcm.open_in_place_detached(
         &iv(system_title, ic),

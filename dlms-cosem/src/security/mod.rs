@@ -17,9 +17,14 @@
 //! - [`context`]: one peer's security state (keys, titles, counters,
 //!   replay windows) that protects and unprotects whole APDUs.
 //! - [`signing`]: general-signing with ECDSA P-256 (suite 1) or P-384 (suite 2).
+//! - [`general`]: general-ciphering with key-info (identified, wrapped and
+//!   agreed keys: C(1e,1s) and C(0e,2s) ECDH).
+//! - [`kdf`]: the NIST SP 800-56A single-step KDF.
 
 pub mod context;
 pub mod gcm;
+pub mod general;
+pub mod kdf;
 pub mod key;
 pub mod policy;
 pub mod signing;
@@ -113,6 +118,19 @@ pub enum SecurityError {
     /// A general-signing signature does not verify (or has the wrong length).
     #[error("signature does not verify")]
     BadSignature,
+    /// A key general-ciphering needs is not configured.
+    #[error("no {what} configured")]
+    MissingKey {
+        /// Which key.
+        what: &'static str,
+    },
+    /// A general-ciphering key-info this crate cannot use (unknown choice,
+    /// key-id or key parameters, malformed key-ciphered-data).
+    #[error("key-info: {what}")]
+    KeyInfo {
+        /// What is wrong.
+        what: &'static str,
+    },
     /// The crypto provider refused (key or length).
     #[error("crypto: {0}")]
     Crypto(CryptoError),

@@ -12,13 +12,28 @@ use crate::axdr::{Decode, Encode};
 use crate::security::SecurityError;
 use dual_protocol_primitives::crypto::{CryptoError, CryptoProvider};
 
-/// A signing key of suite 1 (P-256) or suite 2 (P-384).
+/// A signing key of suite 1 (P-256) or suite 2 (P-384); also the private
+/// key of key agreement ([`crate::security::general`]).
 pub enum SigningKey<'k, P: CryptoProvider> {
     /// Suite 1.
     P256(&'k P::P256SigningKey),
     /// Suite 2.
     P384(&'k P::P384SigningKey),
 }
+
+impl<P: CryptoProvider> Clone for SigningKey<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: CryptoProvider> Copy for SigningKey<'_, P> {}
+
+impl<P: CryptoProvider> Clone for VerifyingKey<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: CryptoProvider> Copy for VerifyingKey<'_, P> {}
 
 /// A verifying key of suite 1 (P-256) or suite 2 (P-384).
 pub enum VerifyingKey<'k, P: CryptoProvider> {
