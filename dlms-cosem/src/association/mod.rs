@@ -135,23 +135,13 @@ fn copy_out(plain: &[u8], out: &mut [u8]) -> Result<usize, SecurityError> {
 
 /// Takes one invocation counter from the context's global counter, for
 /// an HLS-GMAC reply (Green Book 9.2.7.4: the IC in `f(challenge)` is the
-/// sender's invocation counter). `SecurityContext` exposes no counter
-/// call, so this protects a one-byte dummy APDU as general-glo-ciphering
-/// and reads the counter it used: the counter is consumed, never reused.
+/// sender's invocation counter), reserved like any other so it is never
+/// reused.
 pub(crate) fn reserve_invocation_counter<P: CryptoProvider, S: CounterStore>(
     ctx: &mut SecurityContext<P>,
     store: &mut S,
 ) -> Result<u32, SecurityError> {
-    let mut scratch = [0u8; 96];
-    let n = ctx.protect_general(store, KeyScope::Global, &[0x00], &mut scratch)?;
-    // 219 ‖ 08 ‖ title(8) ‖ length ‖ SC ‖ IC(4) ‖ ...
-    let ic = scratch
-        .get(12..16)
-        .filter(|_| n >= 16)
-        .ok_or(SecurityError::BufferTooSmall { needed: 16 })?;
-    let mut b = [0u8; 4];
-    b.copy_from_slice(ic);
-    Ok(u32::from_be_bytes(b))
+    ctx.next_invocation_counter(KeyScope::Global, store)
 }
 
 /// Room for the protection of one APDU (glo- tag, length of up to three

@@ -189,6 +189,22 @@ impl<P: CryptoProvider> SecurityContext<P> {
         }
     }
 
+    /// Takes the next outgoing invocation counter of the key `scope` for a
+    /// use outside this context's own APDUs, such as the HLS-GMAC reply
+    /// `f(StoC) = SC ‖ IC ‖ GMAC(...)` (Green Book 9.2.7.4): the counter is
+    /// reserved through the store like any other and never handed out again.
+    ///
+    /// # Errors
+    /// [`SecurityError::NoDedicatedKey`], [`SecurityError::CounterExhausted`],
+    /// [`SecurityError::CounterPersist`].
+    pub fn next_invocation_counter<S: CounterStore>(
+        &mut self,
+        scope: KeyScope,
+        store: &mut S,
+    ) -> Result<u32, SecurityError> {
+        self.next_counter(scope, store)
+    }
+
     fn next_counter<S: CounterStore>(
         &mut self,
         scope: KeyScope,
