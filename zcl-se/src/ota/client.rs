@@ -317,7 +317,7 @@ impl<S: ImageSink> Client<S> {
             .ok_or(OtaError::Unexpected(h.command_id))?;
         let tsn_ok = self.req.is_some_and(|r| r.tsn == h.tsn && r.sent.is_some());
         match (cmd, self.state) {
-            (Command::ImageNotify(n), State::Idle | State::Activation { .. }) => {
+            (Command::ImageNotify(n), State::Idle) => {
                 let me = self.cfg.current;
                 let wanted = n
                     .manufacturer_code
