@@ -23,8 +23,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, apdu)) = data.split_first() else {
         return;
     };
-    let (Ok(own), Ok(peer)) = (P.p256_signing_key(&[0x11; 32]), P.p256_signing_key(&[0x22; 32]))
-    else {
+    let (Ok(own), Ok(peer)) = (
+        P.p256_signing_key(&[0x11; 32]),
+        P.p256_signing_key(&[0x22; 32]),
+    ) else {
         return;
     };
     let Ok(peer_pub) = P.p256_verifying_key(&P.p256_public_key(&peer)) else {
