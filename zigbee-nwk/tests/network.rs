@@ -18,9 +18,10 @@ use dual_protocol_zigbee_nwk::aps::{
     ApsConfig, ApsDataService, ApsError, ApsEvent, DataRequest, Destination, GroupTable, Received,
     RequestHandle,
 };
-use dual_protocol_zigbee_nwk::mac::{AssociationStatus, MacAddress};
+use dual_protocol_zigbee_nwk::mac::{AssociationStatus, CapabilityInformation, MacAddress};
 use dual_protocol_zigbee_nwk::nwk::node::{Node, NodeConfig, NodeError, NodeEvent, Role};
 use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, SecurityError, ZigbeeKey};
+use dual_protocol_zigbee_nwk::zdo::{ZdoFrame, ZdoMessage};
 use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -294,6 +295,14 @@ impl Han {
 
     /// Forms the network: router and end devices join (lossless air).
     fn form(&mut self) {
+        self.join_all();
+        let shorts: BTreeSet<_> = (0..6).map(|i| self.short(i)).collect();
+        assert_eq!(shorts.len(), 6, "unique short addresses");
+    }
+
+    /// Every device joins: the routers and the hub's children at the hub,
+    /// the far device at the router.
+    fn join_all(&mut self) {
         let now = self.t();
         self.devs[HUB].node.permit_joining(now, 60);
         self.devs[HUB].node.start(now);
@@ -310,8 +319,6 @@ impl Han {
         assert!(self.run_until(5_000, |h| h.devs[FAR].node.is_joined()));
         assert_eq!(self.devs[FAR].node.parent(), Some(self.short(ROUTER)));
         assert_eq!(self.devs[SLEEPY].node.parent(), Some(ShortAddr(0)));
-        let shorts: BTreeSet<_> = (0..6).map(|i| self.short(i)).collect();
-        assert_eq!(shorts.len(), 6, "unique short addresses");
     }
 }
 
@@ -958,4 +965,129 @@ fn key_switch_restarts_the_counter_after_persisting_its_mark() {
     assert_eq!(got.as_deref(), Some(&b"new"[..]));
     // The first block of the new key was persisted before counter 0 went out.
     assert_eq!(han.devs[HUB].node.store().0, 64);
+}
+
+/// Device `i`'s application announces a new short address: a ZDO
+/// Device_annce (ZigBee R22 §2.4.3.1.11) broadcast to the rx-on devices.
+fn announce(han: &mut Han, i: usize) {
+    let short = han.short(i);
+    let ieee = han.devs[i].node.ieee();
+    let frame = ZdoFrame {
+        sequence: 1,
+        message: ZdoMessage::DeviceAnnce {
+            nwk_addr: short,
+            ieee,
+            capability: CapabilityInformation(0x80),
+        },
+        trailing: &[],
+    };
+    let mut buf = [0u8; 16];
+    let n = frame.encode(&mut buf).unwrap();
+    let req = DataRequest {
+        dst: Destination::Broadcast {
+            nwk: ShortAddr::RX_ON_WHEN_IDLE,
+            endpoint: 0,
+        },
+        profile: 0,
+        cluster: 0x0013,
+        src_endpoint: 0,
+        ack: false,
+    };
+    han.devs[i].aps.send(req, &buf[..n]).unwrap();
+}
+
+/// Short-address conflict resolution (ZigBee R22 §3.6.1.9.3): the router
+/// draws addresses from the hub's seed, so the far device gets an address
+/// the hub already gave. When the far device speaks, the hub sees one
+/// address with two IEEE addresses, broadcasts a network status "address
+/// conflict"; the parents of the two end devices (or a router itself)
+/// give them new addresses; they announce them, and both are reachable.
+#[test]
+fn short_address_conflict_is_resolved_and_both_devices_stay_reachable() {
+    use dual_protocol_zigbee_nwk::nwk::NetworkStatusCode;
+    let mut han = Han::new(21);
+    for i in [HUB, ROUTER] {
+        let cfg = *han.devs[i].node.config();
+        han.devs[i].node = N::with_seed(
+            cfg,
+            keys(),
+            OutgoingFrameCounter::resume(0, 64),
+            Mem(0),
+            0x00c0_ffee,
+        );
+    }
+    han.join_all();
+    let clash = han.short(FAR);
+    let twin = (0..6)
+        .find(|&i| i != FAR && han.short(i) == clash)
+        .expect("the far device's address is already in use");
+    let far_ieee = han.devs[FAR].node.ieee();
+    let twin_ieee = han.devs[twin].node.ieee();
+
+    // The far device speaks: the hub sees the conflict.
+    let first = send(&mut han, FAR, HUB, b"reading");
+    let changed = |h: &Han, i: usize| {
+        h.devs[i]
+            .events
+            .iter()
+            .any(|e| matches!(e, NodeEvent::AddressChanged { old, .. } if *old == clash))
+    };
+    assert!(han.run_until(20_000, |h| changed(h, FAR) && changed(h, twin)));
+    assert!(han.devs[HUB].events.iter().any(|e| matches!(
+        e,
+        NodeEvent::AddressConflict(c) if c.short == clash && c.claimed == far_ieee
+    )));
+    assert!(han.devs[ROUTER].events.iter().any(|e| matches!(
+        e,
+        NodeEvent::NetworkStatus { status: NetworkStatusCode::AddressConflict, dst } if *dst == clash
+    )));
+    assert!(han.devs[ROUTER].events.iter().any(|e| matches!(
+        e,
+        NodeEvent::ChildAddressChanged { ieee, old, .. } if *ieee == far_ieee && *old == clash
+    )));
+    let (far_new, twin_new) = (han.short(FAR), han.short(twin));
+    assert_ne!(far_new, clash);
+    assert_ne!(twin_new, clash);
+    assert_ne!(far_new, twin_new);
+    assert!(han.run_until(30_000, |h| outcome(h, FAR, first).is_some()));
+
+    // Both announce their new addresses; the hub's address map follows.
+    announce(&mut han, FAR);
+    announce(&mut han, twin);
+    assert!(han.run_until(5_000, |h| {
+        let m = h.devs[HUB].node.address_map();
+        m.short(far_ieee) == Some(far_new) && m.short(twin_ieee) == Some(twin_new)
+    }));
+    assert!(!han.devs[HUB].node.address_map().contains_short(clash));
+
+    // The far device's route record teaches the hub the way to its new address.
+    let up = send(&mut han, FAR, HUB, b"again");
+    assert!(han.run_until(30_000, |h| outcome(h, FAR, up) == Some(true)));
+    let to_far = send(&mut han, HUB, FAR, b"to far");
+    let to_twin = send(&mut han, HUB, twin, b"to twin");
+    assert!(han.run_until(60_000, |h| {
+        outcome(h, HUB, to_far).is_some() && outcome(h, HUB, to_twin).is_some()
+    }));
+    assert_eq!(outcome(&han, HUB, to_far), Some(true));
+    assert_eq!(outcome(&han, HUB, to_twin), Some(true));
+    // Resolved once: no address drawn again.
+    for i in 0..6 {
+        let moves = han.devs[i]
+            .events
+            .iter()
+            .filter(|e| matches!(e, NodeEvent::AddressChanged { .. }))
+            .count();
+        assert_eq!(moves, usize::from(i == FAR || i == twin), "device {i}");
+    }
+    for (i, data) in [(FAR, &b"to far"[..]), (twin, &b"to twin"[..])] {
+        assert_eq!(
+            han.devs[i]
+                .delivered
+                .iter()
+                .filter(|(s, p)| *s == ShortAddr(0) && p == data)
+                .count(),
+            1,
+            "device {i} reached at its new address"
+        );
+    }
 }

@@ -276,9 +276,34 @@ pub enum NodeEvent {
         /// The child.
         dst: MacAddress,
     },
-    /// Two devices claim one short address (the coordinator broadcasts a
-    /// network status "address conflict" so the device changes address).
+    /// Two devices claim one short address (a coordinator or router that
+    /// sees it resolves it, see [`NodeEvent::AddressChanged`], and
+    /// broadcasts a network status "address conflict", ZigBee R22 §3.6.1.9.3).
     AddressConflict(AddressConflict),
+    /// This device's short address changed after an address conflict
+    /// (ZigBee R22 §3.6.1.9.3): a router drew a new one on a network status
+    /// "address conflict" naming its own address; an end device took the one
+    /// its parent gave in an unsolicited Rejoin Response. The node does not
+    /// announce it itself: the application must broadcast a ZDO
+    /// Device_annce (ZigBee R22 §2.4.3.1.11) with `new` so that others
+    /// update their address maps.
+    AddressChanged {
+        /// The conflicting address given up.
+        old: ShortAddr,
+        /// The new address.
+        new: ShortAddr,
+    },
+    /// This parent gave its end device child a new short address after an
+    /// address conflict, sent in an unsolicited Rejoin Response (ZigBee
+    /// R22 §3.6.1.9.3).
+    ChildAddressChanged {
+        /// The child.
+        ieee: Eui64,
+        /// The conflicting address.
+        old: ShortAddr,
+        /// Its new address.
+        new: ShortAddr,
+    },
     /// A route reply arrived for a discovery this node started.
     RouteDiscovered {
         /// Destination.
@@ -1642,6 +1667,14 @@ impl<
         None
     }
 
+    /// Draws a new address for `ieee` after a conflict: the device's IEEE
+    /// address is mixed into the draw state first, so two nodes whose
+    /// draws coincided (the cause of the conflict) part ways.
+    fn reallocate(&mut self, ieee: Eui64) -> Option<ShortAddr> {
+        self.alloc_state ^= u64::from_be_bytes(ieee.0);
+        self.allocate()
+    }
+
     fn on_association(
         &mut self,
         now: Instant,
@@ -1792,18 +1825,22 @@ impl<
             && header.src != self.short
         {
             match self.address_map.update(header.src, ieee) {
-                Err(AddressMapError::Conflict(c)) => {
-                    self.push_event(NodeEvent::AddressConflict(c));
-                    if self.cfg.role == Role::Coordinator {
-                        let _ = self.send_network_status(
-                            now,
-                            NetworkStatusCode::AddressConflict,
-                            c.short,
-                        );
-                    }
-                }
+                Err(AddressMapError::Conflict(c)) => self.on_conflict(now, c),
                 Err(AddressMapError::Full(_)) | Ok(_) => {}
             }
+        } else if let Some(ieee) = header.src_ieee
+            && header.src == self.short
+            && ieee != self.cfg.ieee
+        {
+            // Another device uses this node's own address.
+            self.on_conflict(
+                now,
+                AddressConflict {
+                    short: self.short,
+                    existing: self.cfg.ieee,
+                    claimed: ieee,
+                },
+            );
         }
         let router = !matches!(self.cfg.role, Role::EndDevice { .. });
         let dst = header.dst;
@@ -1937,6 +1974,83 @@ impl<
                 Err(self.drop_with(NodeError::NoRoute { dst: header.dst }))
             }
         }
+    }
+
+    /// An address conflict seen here (ZigBee R22 §3.6.1.9.3): reported,
+    /// resolved when it is this node's own address or an end device
+    /// child's, and broadcast by a coordinator or router as a network status
+    /// "address conflict" to every rx-on device so the other party's
+    /// parent (or the router itself) resolves it too.
+    fn on_conflict(&mut self, now: Instant, c: AddressConflict) {
+        self.push_event(NodeEvent::AddressConflict(c));
+        if matches!(self.cfg.role, Role::EndDevice { .. }) {
+            return;
+        }
+        // Sent under the conflicting address before a router leaves it.
+        let _ = self.send_network_status(now, NetworkStatusCode::AddressConflict, c.short);
+        self.resolve_conflict(now, c.short);
+    }
+
+    /// Gives up `short` where this node owns it (ZigBee R22 §3.6.1.9.3): a
+    /// router draws a new address of its own (the coordinator keeps
+    /// 0x0000); a parent draws one for its end device child and tells it in
+    /// an unsolicited Rejoin Response (§3.4.7), held for a sleepy child. An
+    /// end device leaves it to its parent.
+    fn resolve_conflict(&mut self, now: Instant, short: ShortAddr) {
+        if matches!(self.cfg.role, Role::EndDevice { .. }) || !self.is_joined() {
+            return;
+        }
+        if short == self.short {
+            if self.cfg.role == Role::Router
+                && let Some(new) = self.reallocate(self.cfg.ieee)
+            {
+                self.short = new;
+                self.push_event(NodeEvent::AddressChanged { old: short, new });
+            }
+            return;
+        }
+        let Some(child) = self.neighbours.get(short).copied() else {
+            return;
+        };
+        let Some(ieee) = child.ieee else {
+            return;
+        };
+        if child.relationship != Relationship::Child || child.device_type != DeviceType::EndDevice {
+            return;
+        }
+        let Some(new) = self.reallocate(ieee) else {
+            return;
+        };
+        let mut moved = child;
+        moved.short = new;
+        self.neighbours.remove(short);
+        self.address_map.remove(ieee);
+        if self.neighbours.upsert(moved).is_err() || self.address_map.update(new, ieee).is_err() {
+            return;
+        }
+        self.routes.remove(short);
+        self.source_routes.remove(short);
+        let seq = self.next_nwk_seq();
+        let mut h = self.header(NwkFrameType::Command, short, 1, seq);
+        h.frame_control.discover_route = DiscoverRoute::Suppress;
+        // The child still answers to (and polls with) its old address.
+        let hop = if child.rx_on_when_idle {
+            Hop::Direct(short)
+        } else {
+            Hop::Indirect(short)
+        };
+        let rsp = NwkCommand::RejoinResponse {
+            address: new,
+            status: AssociationStatus::Success,
+        };
+        if let Err(e) = self.send_command(now, h, rsp, Some(hop)) {
+            self.push_event(NodeEvent::Dropped(e));
+        }
+        self.push_event(NodeEvent::ChildAddressChanged {
+            ieee,
+            old: short,
+            new,
+        });
     }
 
     fn send_network_status(
@@ -2121,11 +2235,15 @@ impl<
                     NetworkStatusCode::NoRouteAvailable
                         | NetworkStatusCode::TreeLinkFailure
                         | NetworkStatusCode::NonTreeLinkFailure
+                        | NetworkStatusCode::AddressConflict
                 ) {
                     self.routes.remove(dst);
                     self.source_routes.remove(dst);
                 }
                 self.push_event(NodeEvent::NetworkStatus { status, dst });
+                if status == NetworkStatusCode::AddressConflict {
+                    self.resolve_conflict(now, dst);
+                }
                 Ok(())
             }
             NwkCommand::EndDeviceTimeoutRequest { timeout, .. } if router => {
@@ -2566,6 +2684,20 @@ impl<
         status: AssociationStatus,
         secured: bool,
     ) {
+        // An unsolicited Rejoin Response from the parent: a new address
+        // after an address conflict (§3.6.1.9.3).
+        if self.state == JoinState::Joined
+            && self.parent == Some(from)
+            && secured
+            && status == AssociationStatus::Success
+            && address != self.short
+            && address.0 < 0xfff8
+        {
+            let old = self.short;
+            self.short = address;
+            self.push_event(NodeEvent::AddressChanged { old, new: address });
+            return;
+        }
         let JoinState::Rejoining {
             secured: asked_secured,
             parent: Some(_),
