@@ -120,6 +120,15 @@ struct Radio {
     /// 802.15.4 MAC sends one frame at a time), frames from different
     /// senders interleave freely.
     last: BTreeMap<(usize, usize), u64>,
+    /// Devices whose receiver is off between polls: they hear no MAC
+    /// broadcast (only the frame answering their data request).
+    sleepers: BTreeSet<usize>,
+}
+
+/// A MAC frame to the broadcast short address 0xffff.
+fn mac_broadcast(frame: &[u8]) -> bool {
+    let fc = u16::from_le_bytes([frame[0], frame[1]]);
+    (fc >> 10) & 3 == 2 && frame.get(5..7) == Some(&[0xff, 0xff][..])
 }
 
 impl Radio {
@@ -130,7 +139,11 @@ impl Radio {
     fn send(&mut self, now: u64, from: usize, n: usize, frame: &[u8]) {
         self.sent += 1;
         for to in 0..n {
-            if to == from || !self.hears(from, to) || self.rng.next_u32() % 100 < self.loss {
+            if to == from
+                || !self.hears(from, to)
+                || (self.sleepers.contains(&to) && mac_broadcast(frame))
+                || self.rng.next_u32() % 100 < self.loss
+            {
                 continue;
             }
             let copies = if self.rng.next_u32() % 100 < self.dup {
@@ -206,6 +219,7 @@ impl Han {
                 order: 0,
                 sent: 0,
                 last: BTreeMap::new(),
+                sleepers: BTreeSet::new(),
             },
             now: 0,
         }
@@ -1090,4 +1104,42 @@ fn short_address_conflict_is_resolved_and_both_devices_stay_reachable() {
             "device {i} reached at its new address"
         );
     }
+}
+
+/// A broadcast to all devices sent while the sleepy devices' receivers are
+/// off (ZigBee R22 §3.6.5): each parent holds a copy in its indirect queue
+/// and the sleepy child collects it with its next poll, exactly once, the
+/// far one through the router.
+#[test]
+fn sleepy_children_receive_a_broadcast_sent_while_they_slept() {
+    let mut han = Han::new(31);
+    han.form();
+    han.radio.sleepers = [SLEEPY, FAR].into_iter().collect();
+    let data = b"price update".to_vec();
+    let req = DataRequest {
+        dst: Destination::Broadcast {
+            nwk: ShortAddr::BROADCAST,
+            endpoint: 0xff,
+        },
+        profile: 0x0109,
+        cluster: 0x0700,
+        src_endpoint: 1,
+        ack: false,
+    };
+    han.devs[HUB].aps.send(req, &data).unwrap();
+    let got = |h: &Han, i: usize| {
+        h.devs[i]
+            .delivered
+            .iter()
+            .filter(|(s, p)| *s == ShortAddr(0) && *p == data)
+            .count()
+    };
+    assert!(han.run_until(5_000, |h| got(h, SLEEPY) > 0 && got(h, FAR) > 0));
+    // Held copies are collected once, and nothing is left waiting.
+    han.run_until(3_000, |_| false);
+    for i in [ROUTER, ROUTER2, SLEEPY, FAR, AWAKE] {
+        assert_eq!(got(&han, i), 1, "device {i} got the broadcast once");
+    }
+    assert!(han.devs[HUB].node.indirect().is_empty());
+    assert!(han.devs[ROUTER].node.indirect().is_empty());
 }

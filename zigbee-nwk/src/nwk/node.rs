@@ -4,7 +4,7 @@
 //! | role | does |
 //! | --- | --- |
 //! | all | NWK security on every frame (§4.3: network key, outgoing frame counter persisted through a [`CounterStore`] before use, incoming counters per sender); address map with conflict detection; neighbour table |
-//! | coordinator, router | beacons on beacon request (§3.6.7); association with stochastic short-address allocation (§3.6.1.4.2), the permit-join window (§3.6.1.4.1); the indirect queue for children whose receiver is off (§3.6.2.2) with the child's end device timeout (§3.6.10); forwarding unicast by neighbour, source route or routing table, and broadcast once per the broadcast transaction table (§3.6.5); link status every nwkLinkStatusPeriod (§3.6.3.4); route discovery (§3.6.3.5) |
+//! | coordinator, router | beacons on beacon request (§3.6.7); association with stochastic short-address allocation (§3.6.1.4.2), the permit-join window (§3.6.1.4.1); the indirect queue for children whose receiver is off (§3.6.2.2) with the child's end device timeout (§3.6.10); forwarding unicast by neighbour, source route or routing table, and broadcast once per the broadcast transaction table (§3.6.5), a broadcast to all devices also held for each sleepy child until it polls (§3.6.5); address conflicts resolved (§3.6.1.9.3: a network status broadcast, a router redraws its own address, a parent gives its end device child a new one in an unsolicited Rejoin Response, [`NodeEvent::AddressChanged`] tells the application to send a Device_annce); link status every nwkLinkStatusPeriod (§3.6.3.4); route discovery (§3.6.3.5) |
 //! | coordinator as concentrator | many-to-one route requests on a timer, route records into the source route table, source routes on outgoing frames (§3.6.3.5.2, §3.6.3.3.2) |
 //! | end device | joining by beacon request and MAC association (§3.6.1.4.1), polling its parent with MAC data requests; everything is sent to the parent |
 //!
@@ -1057,7 +1057,7 @@ impl<
             let _ = self
                 .btt
                 .record(now, self.short, header.sequence, BROADCAST_DELIVERY_TIME);
-            return self.emit(now, header, payload, Hop::Broadcast);
+            return self.broadcast(now, header, payload);
         }
         // Concentrator: a source route from a route record.
         if let Some(relays) = self.source_routes.relays(dst)
@@ -1160,6 +1160,34 @@ impl<
             Some(h) => self.emit(now, header, body, h),
             None => self.originate(now, header, body),
         }
+    }
+
+    /// Sends a broadcast (originated or relayed) as a MAC broadcast; a
+    /// router or coordinator also holds a copy of a broadcast to all
+    /// devices (0xffff) for each child whose receiver is off when idle
+    /// (ZigBee R22 §3.6.5), collected when the child polls or dropped with
+    /// [`NodeEvent::IndirectExpired`] like any indirect frame.
+    fn broadcast(
+        &mut self,
+        now: Instant,
+        header: NwkHeader<'_>,
+        payload: &[u8],
+    ) -> Result<(), NodeError> {
+        let sent = self.emit(now, header, payload, Hop::Broadcast);
+        if header.dst == ShortAddr::BROADCAST && !matches!(self.cfg.role, Role::EndDevice { .. }) {
+            let sleepy: Vec<ShortAddr, NB> = self
+                .neighbours
+                .children()
+                .filter(|c| !c.rx_on_when_idle)
+                .map(|c| c.short)
+                .collect();
+            for child in sleepy {
+                if let Err(e) = self.emit(now, header, payload, Hop::Indirect(child)) {
+                    self.push_event(NodeEvent::Dropped(e));
+                }
+            }
+        }
+        sent
     }
 
     /// Encodes (and secures) a NWK frame and queues its MAC frame.
@@ -1857,7 +1885,7 @@ impl<
             if router && header.radius > 1 && header.src != self.short {
                 let mut h = header;
                 h.radius -= 1;
-                let _ = self.emit(now, h, payload, Hop::Broadcast);
+                let _ = self.broadcast(now, h, payload);
             }
             local_delivery = match dst.0 {
                 0xffff => true,
