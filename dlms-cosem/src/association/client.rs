@@ -11,7 +11,8 @@
 //! [`Client::action`] (and their with-list forms) each send one confirmed
 //! request; one request is outstanding at a time, matched to its response
 //! by invoke id. Long SET values and ACTION parameters go as blocks when
-//! they do not fit the server's maximum PDU; long GET responses are
+//! they do not fit the server's maximum PDU; long GET responses and
+//! ACTION return parameters (`action-response-with-pblock`) are
 //! reassembled into the client's buffer (bounded by `N` and
 //! [`ClientConfig::max_reassembly`]), asking for each next block.
 //!
@@ -266,10 +267,22 @@ enum Phase {
 #[derive(Debug, Clone, Copy)]
 enum Pending {
     Aarq,
-    Hls { stoc: Challenge },
-    Get { reasm: Reassembly, list: bool },
-    Set { blocks: Option<(Blocks, u32)> },
-    Action { blocks: Option<(Blocks, u32)> },
+    Hls {
+        stoc: Challenge,
+    },
+    Get {
+        reasm: Reassembly,
+        list: bool,
+    },
+    Set {
+        blocks: Option<(Blocks, u32)>,
+    },
+    /// `reply`: the return parameters' reassembly once the server sends
+    /// them as blocks.
+    Action {
+        blocks: Option<(Blocks, u32)>,
+        reply: Option<Reassembly>,
+    },
     Release,
 }
 
@@ -687,10 +700,26 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
             parameters: parameters.copied(),
         });
         if apdu.encoded_len() + self.core.overhead() <= self.core.max_out::<N>() {
-            return self.issue(now, invoke, &apdu, Pending::Action { blocks: None });
+            return self.issue(
+                now,
+                invoke,
+                &apdu,
+                Pending::Action {
+                    blocks: None,
+                    reply: None,
+                },
+            );
         }
         if self.core.gbt_negotiated() {
-            return self.issue(now, invoke, &apdu, Pending::Action { blocks: None });
+            return self.issue(
+                now,
+                invoke,
+                &apdu,
+                Pending::Action {
+                    blocks: None,
+                    reply: None,
+                },
+            );
         }
         let Some(p) = parameters else {
             return Err(ClientError::TooLarge {
@@ -720,7 +749,15 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
             methods: List::from_items(methods),
             parameters: List::from_items(parameters),
         });
-        self.issue(now, invoke, &apdu, Pending::Action { blocks: None })
+        self.issue(
+            now,
+            invoke,
+            &apdu,
+            Pending::Action {
+                blocks: None,
+                reply: None,
+            },
+        )
     }
 
     fn start_blocks(
@@ -740,7 +777,10 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         let blocks = Some((Blocks::new(len, size), 1));
         let pending = match target {
             Target::Attribute(_) => Pending::Set { blocks },
-            Target::Method(_) => Pending::Action { blocks },
+            Target::Method(_) => Pending::Action {
+                blocks,
+                reply: None,
+            },
         };
         self.core.target = Some(target);
         self.core.start(now, invoke, pending, false);
@@ -1058,6 +1098,7 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
             }
             | Pending::Action {
                 blocks: Some((blocks, sent)),
+                ..
             } => {
                 *sent = number;
                 *blocks
@@ -1363,8 +1404,8 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
             (Apdu::SetResponse(r), Pending::Set { blocks }) => {
                 self.on_set_response(now, &r, blocks, b, o.invoke);
             }
-            (Apdu::ActionResponse(r), Pending::Action { blocks }) => {
-                self.on_action_response(now, &r, blocks, b, o.invoke);
+            (Apdu::ActionResponse(r), Pending::Action { blocks, reply }) => {
+                self.on_action_response(now, &r, (blocks, reply), b, o.invoke);
             }
             (a, _) => self.events.push(ClientEvent::Unexpected { tag: a.tag() }),
         }
@@ -1598,7 +1639,7 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
         &mut self,
         now: Instant,
         r: &ActionResponse<'_>,
-        blocks: Option<(Blocks, u32)>,
+        (blocks, reply): (Option<(Blocks, u32)>, Option<Reassembly>),
         b: &mut Bufs<N>,
         invoke: InvokeIdAndPriority,
     ) {
@@ -1649,7 +1690,80 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
             (ActionResponse::NextPBlock { block_number, .. }, Some((bl, sent))) => {
                 self.block_ack(now, *block_number, bl, sent, b);
             }
+            (ActionResponse::WithPBlock { pblock, .. }, _) => {
+                if blocks.is_some_and(|(bl, sent)| sent < bl.count()) {
+                    // Return data before our last parameter block: stale.
+                    self.events.push(ClientEvent::Unexpected { tag: 199 });
+                    return;
+                }
+                self.action_reply_block(now, pblock, reply, b, invoke);
+            }
             _ => self.events.push(ClientEvent::Unexpected { tag: 199 }),
+        }
+    }
+
+    /// A block of the return parameters (`action-response-with-pblock`,
+    /// Green Book 9.3.5.3): reassembled after a `Get-Data-Result` data
+    /// choice byte, so [`Client::response_data`] holds the same form as
+    /// for a whole response; each block but the last is acknowledged with
+    /// `action-request-next-pblock`.
+    fn action_reply_block<const N: usize>(
+        &mut self,
+        now: Instant,
+        pblock: &crate::apdu::DataBlockSa<'_>,
+        reply: Option<Reassembly>,
+        b: &mut Bufs<N>,
+        invoke: InvokeIdAndPriority,
+    ) {
+        let limit = self.config.max_reassembly.min(N);
+        let mut reasm = reply.unwrap_or(Reassembly::new(limit.saturating_sub(1)));
+        let Some((choice, buf)) = b.data.get_mut(..limit).and_then(|d| d.split_first_mut()) else {
+            self.events
+                .push(ClientEvent::BlockRejected(BlockError::Oversize { limit }));
+            self.outstanding = None;
+            self.data_len = 0;
+            return;
+        };
+        *choice = 0; // Get-Data-Result: data [0]
+        match reasm.accept(buf, pblock.block_number, pblock.raw_data, pblock.last_block) {
+            Ok(Accepted::Duplicate) => self.events.push(ClientEvent::Unexpected { tag: 199 }),
+            Ok(Accepted::Appended) => {
+                self.data_len = 1 + reasm.len();
+                if let Some(o) = self.outstanding.as_mut()
+                    && let Pending::Action { reply, .. } = &mut o.pending
+                {
+                    *reply = Some(reasm);
+                }
+                if reasm.is_complete() {
+                    return self.complete(ResponseResult::Action {
+                        result: ActionResult::Success,
+                        data: true,
+                    });
+                }
+                let next = Apdu::ActionRequest(ActionRequest::NextPBlock {
+                    invoke_id: invoke,
+                    block_number: pblock.block_number,
+                });
+                match next.encode(&mut b.req) {
+                    Ok(n) => {
+                        b.req_len = n;
+                        self.restart_timer(now);
+                        self.transmit(b);
+                    }
+                    Err(_) => {
+                        self.events
+                            .push(ClientEvent::OutputFailed(SecurityError::BufferTooSmall {
+                                needed: next.encoded_len(),
+                            }))
+                    }
+                }
+            }
+            Err(e @ BlockError::Oversize { .. }) => {
+                self.events.push(ClientEvent::BlockRejected(e));
+                self.outstanding = None;
+                self.data_len = 0;
+            }
+            Err(e) => self.events.push(ClientEvent::BlockRejected(e)),
         }
     }
 }

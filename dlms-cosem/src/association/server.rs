@@ -22,7 +22,11 @@
 //!   same AARE again, so the HLS challenge does not change under the client.
 //! - Responses too long for the client's maximum PDU are sent as
 //!   `get-response-with-datablock` blocks when block transfer with GET is
-//!   negotiated; long SET values and ACTION parameters are reassembled into
+//!   negotiated, and an ACTION's long return parameters (their A-XDR `Data`
+//!   encoding) as `action-response-with-pblock` blocks, each acknowledged
+//!   by `action-request-next-pblock`, when block transfer with ACTION is
+//!   negotiated (a repeat of the request re-sends block 1, it does not run
+//!   the method again); long SET values and ACTION parameters are reassembled into
 //!   a buffer bounded by `N` and [`ServerConfig::max_reassembly`]. A block
 //!   number ahead of the expected one gets `data-block-number-invalid`
 //!   (`data-block-unavailable` for ACTION) and leaves the transfer as it
@@ -30,7 +34,7 @@
 //!   (a late duplicate, answered already) is only reported as an event.
 //!
 //! Not supported (refused with an exception): SET/ACTION with list and
-//! first datablock, ACTION responses with pblock, short-name services,
+//! first datablock, short-name services,
 //! ACCESS, general-block-transfer.
 
 use super::auth::{
@@ -221,12 +225,15 @@ enum Phase {
     Associated,
 }
 
-/// An outgoing GET transfer by blocks: the value is in `big`.
+/// An outgoing transfer by blocks (a GET value, or an ACTION's return
+/// parameters): the value is in `big`.
 #[derive(Debug, Clone, Copy)]
 struct Outgoing {
     invoke: InvokeIdAndPriority,
     blocks: Blocks,
     sent: u32,
+    /// `action-response-with-pblock` blocks rather than GET datablocks.
+    action: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -992,7 +999,10 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                 if access.is_some() && !self.allowed(Conformance::SELECTIVE_ACCESS) {
                     return self.refuse(b, Service::Get, Refusal::OutsideConformance);
                 }
-                if let Some(o) = self.outgoing.filter(|o| o.invoke.0 == invoke_id.0) {
+                if let Some(o) = self
+                    .outgoing
+                    .filter(|o| o.invoke.0 == invoke_id.0 && !o.action)
+                {
                     // A repeat of the request that opened this transfer (a
                     // retry or a duplicate): block 1 again, state kept.
                     let sent = o.sent;
@@ -1109,6 +1119,7 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
             invoke,
             blocks: Blocks::new(len, size),
             sent: 0,
+            action: false,
         });
         self.send_block(b, 1);
     }
@@ -1122,16 +1133,26 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         };
         o.sent = number;
         let invoke = o.invoke;
-        let apdu = Apdu::GetResponse(GetResponse::WithDataBlock {
-            invoke_id: invoke,
-            result: DataBlockG {
-                last_block: last,
-                block_number: number,
-                result: DataBlockGResult::RawData {
-                    raw_data: b.big.get(range).unwrap_or(&[]),
+        let raw_data = b.big.get(range).unwrap_or(&[]);
+        let apdu = if o.action {
+            Apdu::ActionResponse(ActionResponse::WithPBlock {
+                invoke_id: invoke,
+                pblock: crate::apdu::DataBlockSa {
+                    last_block: last,
+                    block_number: number,
+                    raw_data,
                 },
-            },
-        });
+            })
+        } else {
+            Apdu::GetResponse(GetResponse::WithDataBlock {
+                invoke_id: invoke,
+                result: DataBlockG {
+                    last_block: last,
+                    block_number: number,
+                    result: DataBlockGResult::RawData { raw_data },
+                },
+            })
+        };
         match apdu.encode(&mut b.scratch) {
             Ok(n) => self.send(b, n),
             Err(_) => self
@@ -1153,14 +1174,24 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                 .push(ServerEvent::BlockRejected(BlockError::NotInProgress));
             return self.block_error(b, invoke, number, DataAccessResult::NoLongGetInProgress);
         };
-        if o.invoke.invoke_id() != invoke.invoke_id() {
+        if o.invoke.invoke_id() != invoke.invoke_id() || o.action {
             self.events
                 .push(ServerEvent::BlockRejected(BlockError::NotInProgress));
             return self.block_error(b, invoke, number, DataAccessResult::NoLongGetInProgress);
         }
+        if self.next_block(b, o, number) {
+            self.block_error(b, invoke, number, DataAccessResult::DataBlockNumberInvalid);
+        }
+    }
+
+    /// Answers the peer's acknowledgement of block `number` of `o`: the
+    /// next block, or the last one sent again when it was lost. Returns
+    /// whether the number is ahead of the transfer (to be refused); an old
+    /// number (a late duplicate, answered already) is only an event.
+    fn next_block<const N: usize>(&mut self, b: &mut Bufs<N>, o: Outgoing, number: u32) -> bool {
         if number == o.sent && number < o.blocks.count() {
             self.send_block(b, number + 1);
-        } else if number + 1 == o.sent {
+        } else if number.saturating_add(1) == o.sent {
             // The block we sent was lost: send it again.
             self.send_block(b, o.sent);
         } else {
@@ -1169,12 +1200,29 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                     expected: o.sent,
                     received: number,
                 }));
-            if number < o.sent {
-                // An old request arriving late: answered already.
-                return;
-            }
-            self.block_error(b, invoke, number, DataAccessResult::DataBlockNumberInvalid);
+            return number >= o.sent;
         }
+        false
+    }
+
+    /// A repeat of the request that opened the ACTION return transfer `invoke`
+    /// (a retry or a duplicate): block 1 again, state kept. Whether it was one.
+    fn repeat_action_start<const N: usize>(
+        &mut self,
+        b: &mut Bufs<N>,
+        invoke: InvokeIdAndPriority,
+    ) -> bool {
+        let Some(o) = self
+            .outgoing
+            .filter(|o| o.action && o.invoke.invoke_id() == invoke.invoke_id())
+        else {
+            return false;
+        };
+        self.send_block(b, 1);
+        if let Some(out) = self.outgoing.as_mut() {
+            out.sent = o.sent;
+        }
+        true
     }
 
     fn block_error<const N: usize>(
@@ -1414,6 +1462,20 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         if !self.allowed(Conformance::ACTION) {
             return self.refuse(b, Service::Action, Refusal::OutsideConformance);
         }
+        match r {
+            ActionRequest::NextPBlock {
+                invoke_id,
+                block_number,
+            } => return self.on_action_next(b, *invoke_id, *block_number),
+            ActionRequest::Normal { invoke_id, .. }
+            | ActionRequest::WithFirstPBlock { invoke_id, .. }
+            | ActionRequest::WithPBlock { invoke_id, .. }
+                if self.repeat_action_start(b, *invoke_id) =>
+            {
+                return;
+            }
+            _ => {}
+        }
         self.outgoing = None;
         let authenticated = self.phase == Phase::Associated;
         match r {
@@ -1427,9 +1489,10 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                     return self.action_result(b, *invoke_id, ActionResult::ReadWriteDenied);
                 }
                 self.served(Service::Action, *invoke_id);
+                let room = self.reply_room::<N>();
                 let result = self.app.action(method, parameters.as_ref());
-                let n = encode_action_response(*invoke_id, result, &mut b.scratch);
-                self.finish_action(b, *invoke_id, n);
+                let reply = encode_action_reply(*invoke_id, result, room, b);
+                self.finish_action(b, *invoke_id, reply);
             }
             ActionRequest::WithFirstPBlock {
                 invoke_id,
@@ -1495,11 +1558,7 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                     }),
                 );
             }
-            ActionRequest::NextPBlock { invoke_id, .. } => {
-                self.events
-                    .push(ServerEvent::BlockRejected(BlockError::NotInProgress));
-                self.action_result(b, *invoke_id, ActionResult::NoLongActionInProgress);
-            }
+            ActionRequest::NextPBlock { .. } => {}
             ActionRequest::WithListAndFirstPBlock { .. } => {
                 self.refuse(b, Service::Action, Refusal::Unsupported);
             }
@@ -1524,22 +1583,62 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         );
     }
 
-    /// Sends the action response encoded in `scratch`, or `other-reason`
-    /// when it did not fit (ACTION responses with pblock are not implemented).
+    /// `action-request-next-pblock`: the client acknowledges block
+    /// `number` of the return parameters (Green Book 9.3.5.3, ACTION with
+    /// block transfer).
+    fn on_action_next<const N: usize>(
+        &mut self,
+        b: &mut Bufs<N>,
+        invoke: InvokeIdAndPriority,
+        number: u32,
+    ) {
+        let Some(o) = self
+            .outgoing
+            .filter(|o| o.action && o.invoke.invoke_id() == invoke.invoke_id())
+        else {
+            self.events
+                .push(ServerEvent::BlockRejected(BlockError::NotInProgress));
+            return self.action_result(b, invoke, ActionResult::NoLongActionInProgress);
+        };
+        if self.next_block(b, o, number) {
+            self.action_result(b, invoke, ActionResult::DataBlockUnavailable);
+        }
+    }
+
+    /// Sends an action reply: whole when it fits the client's maximum PDU
+    /// (or goes by GBT), else its return parameters (the A-XDR `Data` in
+    /// `big`) as `action-response-with-pblock` blocks when block transfer
+    /// with ACTION is negotiated, else `other-reason`.
     fn finish_action<const N: usize>(
         &mut self,
         b: &mut Bufs<N>,
         invoke: InvokeIdAndPriority,
-        n: Option<usize>,
+        reply: ActionReply,
     ) {
-        match n {
-            Some(n)
-                if n + self.overhead() <= self.max_out::<N>()
-                    || self.allowed(Conformance::GENERAL_BLOCK_TRANSFER) =>
-            {
-                self.send(b, n)
+        match reply {
+            ActionReply::Encoded(n) if n <= self.reply_room::<N>() => self.send(b, n),
+            ActionReply::Data(len) if self.allowed(Conformance::BLOCK_TRANSFER_WITH_ACTION) => {
+                // action-response-with-pblock: C7 02 invoke last number(4) len raw.
+                let size = block_size(self.max_out::<N>(), 8, self.overhead());
+                self.outgoing = Some(Outgoing {
+                    invoke,
+                    blocks: Blocks::new(len, size),
+                    sent: 0,
+                    action: true,
+                });
+                self.send_block(b, 1);
             }
             _ => self.action_result(b, invoke, ActionResult::OtherReason),
+        }
+    }
+
+    /// The longest plain response sent whole: the client's maximum PDU
+    /// less the protection, or `N` when GBT carries long APDUs.
+    fn reply_room<const N: usize>(&self) -> usize {
+        if self.allowed(Conformance::GENERAL_BLOCK_TRANSFER) {
+            N
+        } else {
+            self.max_out::<N>().saturating_sub(self.overhead())
         }
     }
 
@@ -1566,7 +1665,7 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
         if apdu.encoded_len() + self.overhead() > self.max_out::<N>()
             && !self.allowed(Conformance::GENERAL_BLOCK_TRANSFER)
         {
-            // ACTION responses with pblock are not implemented.
+            // The HLS reply is short; a longer one is refused.
             return self.action_result(b, invoke, ActionResult::OtherReason);
         }
         self.send_apdu(b, &apdu);
@@ -1597,9 +1696,10 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                 match Data::decode(raw) {
                     Ok(v) => {
                         self.served(Service::Action, invoke);
+                        let room = self.reply_room::<N>();
                         let result = self.app.action(&method, Some(&v));
-                        let n = encode_action_response(invoke, result, &mut b.scratch);
-                        self.finish_action(b, invoke, n);
+                        let reply = encode_action_reply(invoke, result, room, b);
+                        self.finish_action(b, invoke, reply);
                     }
                     Err(e) => {
                         self.events.push(ServerEvent::Malformed(e));
@@ -1696,6 +1796,43 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
 /// answered already, so it gets no response.
 fn is_stale(e: BlockError) -> bool {
     matches!(e, BlockError::WrongNumber { expected, received } if received.saturating_add(1) < expected)
+}
+
+/// An ACTION's reply, encoded before the object model's borrow ends.
+#[derive(Debug, Clone, Copy)]
+enum ActionReply {
+    /// A whole action-response-normal in `scratch`.
+    Encoded(usize),
+    /// Return parameters too long for one response: their A-XDR `Data`
+    /// encoding in `big` (to go as blocks).
+    Data(usize),
+    /// It fits no buffer.
+    TooLong,
+}
+
+/// Encodes an ACTION's result as a whole response in `scratch` when it
+/// fits `room` bytes; else the return parameters into `big`. (`big` keeps
+/// a reassembled parameter value unless the reply goes by blocks, so a
+/// repeated last parameter block finds it.)
+fn encode_action_reply<const N: usize>(
+    invoke: InvokeIdAndPriority,
+    result: Result<Option<Data<'_>>, ActionResult>,
+    room: usize,
+    b: &mut Bufs<N>,
+) -> ActionReply {
+    let long = match result {
+        Ok(Some(d)) => d,
+        r => {
+            return encode_action_response(invoke, r, &mut b.scratch)
+                .map_or(ActionReply::TooLong, ActionReply::Encoded);
+        }
+    };
+    match encode_action_response(invoke, Ok(Some(long)), &mut b.scratch) {
+        Some(n) if n <= room => ActionReply::Encoded(n),
+        _ => long
+            .encode(&mut b.big)
+            .map_or(ActionReply::TooLong, ActionReply::Data),
+    }
 }
 
 /// Encodes an action-response-normal into `out`; `None` when it does not fit.

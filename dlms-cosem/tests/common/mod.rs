@@ -6,7 +6,7 @@
 use dual_protocol_dlms_cosem::acse::Conformance;
 use dual_protocol_dlms_cosem::apdu::{ActionResult, DataAccessResult};
 use dual_protocol_dlms_cosem::association::auth::{EcdsaP256, EcdsaP384};
-use dual_protocol_dlms_cosem::association::client::ResponseResult;
+use dual_protocol_dlms_cosem::association::client::{ClientError, ResponseResult};
 use dual_protocol_dlms_cosem::association::{
     Authentication, Client, ClientConfig, ClientEvent, CosemServer, HlsSecret, Server,
     ServerConfig, ServerEvent,
@@ -52,14 +52,29 @@ pub const SCRIPT: MethodDescriptor = MethodDescriptor {
     method_id: 1,
 };
 
+/// The script's method 3: returns [`Meter::report`] (3 KiB).
+pub const REPORT: MethodDescriptor = MethodDescriptor {
+    method_id: 3,
+    ..SCRIPT
+};
+
 /// A meter: a clock, a load profile of `rows` entries (about 29 bytes
-/// each), a settable register and a script whose method returns the length
-/// of its parameters' encoding.
+/// each), a settable register and a script whose method 1 returns the
+/// length of its parameters' encoding and whose method 3 returns a 3 KiB
+/// octet string.
 pub struct Meter {
     pub clock: Vec<u8>,
     pub profile: Vec<u8>,
     pub register: Vec<u8>,
+    /// The encoded return value of [`REPORT`].
+    pub report: Vec<u8>,
     pub actions: u32,
+}
+
+/// The 3 KiB octet string [`REPORT`] returns, encoded.
+pub fn report_value() -> Vec<u8> {
+    let v: Vec<u8> = (0..3072u32).map(|i| (i * 13 + 5) as u8).collect();
+    enc(&Data::OctetString(&v))
 }
 
 impl Meter {
@@ -84,6 +99,7 @@ impl Meter {
             clock: vec![0x09, 0x0c, 0x07, 0xea, 11, 29, 7, 12, 0, 0, 0, 0x80, 0, 0],
             profile,
             register: enc(&Data::OctetString(b"init")),
+            report: report_value(),
             actions: 0,
         }
     }
@@ -122,6 +138,12 @@ impl CosemServer for Meter {
         method: &MethodDescriptor,
         parameters: Option<&Data<'_>>,
     ) -> Result<Option<Data<'s>>, ActionResult> {
+        if *method == REPORT {
+            self.actions += 1;
+            return Data::decode(&self.report)
+                .map(Some)
+                .map_err(|_| ActionResult::OtherReason);
+        }
         if *method != SCRIPT {
             return Err(ActionResult::ObjectUndefined);
         }
@@ -449,13 +471,41 @@ pub fn scenario_with(keys: &Keys, mode: Mode, model: LinkModel, retries: u8, gbt
         cc.gbt = g;
         sc.gbt = g;
     }
+    let set_value: Vec<u8> = (0..2000u32).map(|i| (i * 7) as u8).collect();
+    let action_param: Vec<u8> = (0..1500u32).map(|i| (i * 3) as u8).collect();
+    run_script(keys, mode, cc, sc, model, |step, now, c, crng| match step {
+        0 => Some(c.associate(now, crng).map(|_| 0)),
+        1 => Some(c.get(now, CLOCK, None)),
+        2 => Some(c.get(now, PROFILE, None)),
+        3 => Some(c.set(now, REGISTER, None, &Data::OctetString(&set_value))),
+        4 => Some(c.action(now, SCRIPT, Some(&Data::OctetString(&action_param)))),
+        5 => Some(c.get(now, REGISTER, None)),
+        6 => Some(c.release(now).map(|_| 0)),
+        _ => None,
+    })
+}
+
+/// One request per step of `script` (called with the step number when the
+/// client is idle; `None` ends the script) between a client and a server
+/// with these configurations, through a link of `model`.
+pub fn run_script<'k>(
+    keys: &'k Keys,
+    mode: Mode,
+    cc: ClientConfig<'k>,
+    sc: ServerConfig<'k>,
+    model: LinkModel,
+    mut script: impl FnMut(
+        usize,
+        Instant,
+        &mut TestClient<'k>,
+        &mut ChaCha20Rng,
+    ) -> Option<Result<u8, ClientError>>,
+) -> Run {
     let mut c = client(keys, mode, cc);
     let mut s = server(keys, mode, sc);
     let mut link = Link::new(model);
     let mut crng = ChaCha20Rng::seed_from_u64(11);
     let mut srng = ChaCha20Rng::seed_from_u64(12);
-    let set_value: Vec<u8> = (0..2000u32).map(|i| (i * 7) as u8).collect();
-    let action_param: Vec<u8> = (0..1500u32).map(|i| (i * 3) as u8).collect();
     let mut run = Run::default();
     let mut step = 0;
     let mut done = false;
@@ -463,22 +513,12 @@ pub fn scenario_with(keys: &Keys, mode: Mode, model: LinkModel, retries: u8, gbt
     for ms in 0..600_000u64 {
         let now = Instant::from_millis(ms);
         if !c.is_busy() && !done {
-            let r = match step {
-                0 => c.associate(now, &mut crng).map(|_| 0),
-                1 => c.get(now, CLOCK, None),
-                2 => c.get(now, PROFILE, None),
-                3 => c.set(now, REGISTER, None, &Data::OctetString(&set_value)),
-                4 => c.action(now, SCRIPT, Some(&Data::OctetString(&action_param))),
-                5 => c.get(now, REGISTER, None),
-                6 => c.release(now).map(|_| 0),
-                _ => {
-                    done = true;
-                    Ok(0)
+            match script(step, now, &mut c, &mut crng) {
+                Some(r) => {
+                    r.unwrap_or_else(|e| panic!("step {step}: {e}"));
+                    step += 1;
                 }
-            };
-            if !done {
-                r.unwrap_or_else(|e| panic!("step {step}: {e}"));
-                step += 1;
+                None => done = true,
             }
         }
         for (to_server, frame) in link.due(ms) {
