@@ -16,20 +16,27 @@ use dual_protocol_dlms_cosem::security::{SecurityKey, SecurityPolicy, SecuritySu
 use dual_protocol_primitives::crypto::CryptoProvider;
 use dual_protocol_primitives::crypto::rustcrypto::RustCrypto;
 use libfuzzer_sys::fuzz_target;
+use std::sync::LazyLock;
 
 const P: RustCrypto = RustCrypto;
+
+type SigningKeyP256 = <RustCrypto as CryptoProvider>::P256SigningKey;
+type VerifyingKeyP256 = <RustCrypto as CryptoProvider>::P256VerifyingKey;
+
+/// Our static key and the peer's public key, built once (a scalar
+/// multiplication per input would leave little time for fuzzing).
+static KEYS: LazyLock<Option<(SigningKeyP256, VerifyingKeyP256)>> = LazyLock::new(|| {
+    let own = P.p256_signing_key(&[0x11; 32]).ok()?;
+    let peer = P.p256_signing_key(&[0x22; 32]).ok()?;
+    let peer_pub = P.p256_verifying_key(&P.p256_public_key(&peer)).ok()?;
+    Some((own, peer_pub))
+});
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, apdu)) = data.split_first() else {
         return;
     };
-    let (Ok(own), Ok(peer)) = (
-        P.p256_signing_key(&[0x11; 32]),
-        P.p256_signing_key(&[0x22; 32]),
-    ) else {
-        return;
-    };
-    let Ok(peer_pub) = P.p256_verifying_key(&P.p256_public_key(&peer)) else {
+    let Some((own, peer_pub)) = KEYS.as_ref() else {
         return;
     };
 
@@ -40,11 +47,11 @@ fuzz_target!(|data: &[u8]| {
         if replay.accept(&g.originator, counter).is_ok() {
             assert!(replay.accept(&g.originator, counter).is_err());
         }
-        let _ = gbcs::crypto::verify_signature(&P, &peer_pub, &m);
+        let _ = gbcs::crypto::verify_signature(&P, peer_pub, &m);
         if let Ok(k) = gbcs::crypto::agree_key(
             &P,
-            &own,
-            &peer_pub,
+            own,
+            peer_pub,
             &g.originator,
             &g.transaction_id.to_bytes(),
             &g.recipient,
@@ -65,9 +72,9 @@ fuzz_target!(|data: &[u8]| {
         global_unicast: Some(&ek),
         global_broadcast: Some(&bk),
         kek: Some(&kek),
-        own_agreement: Some(SigningKey::P256(&own)),
-        peer_agreement: Some(VerifyingKey::P256(&peer_pub)),
-        peer_signing: Some(VerifyingKey::P256(&peer_pub)),
+        own_agreement: Some(SigningKey::P256(own)),
+        peer_agreement: Some(VerifyingKey::P256(peer_pub)),
+        peer_signing: Some(VerifyingKey::P256(peer_pub)),
     };
     let policy = SecurityPolicy {
         suite: SecuritySuite::from_id(mode & 3).unwrap_or(SecuritySuite::Suite1),

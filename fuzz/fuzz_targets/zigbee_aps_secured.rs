@@ -66,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
     let mut a = Svc::new(cfg, 0);
     let mut b = Svc::new(cfg, 0x80);
     let groups = GroupTable::<1>::new();
-    let (mut a_out, mut b_out) = (OutgoingFrameCounter::resume(0, 16), OutgoingFrameCounter::resume(0, 16));
+    let (mut a_out, mut b_out) = (
+        OutgoingFrameCounter::resume(0, 16),
+        OutgoingFrameCounter::resume(0, 16),
+    );
     let (mut a_in, mut b_in) = (IncomingCounters::<4>::new(), IncomingCounters::<4>::new());
     let mut genuine: Vec<Vec<u8>> = Vec::new();
     let mut delivered = 0usize;
@@ -116,7 +119,11 @@ fuzz_target!(|data: &[u8]| {
                 tampered = false;
             }
         }
-        let src = if ctl & 0x40 == 0 { A.0 } else { ShortAddr(u16::from(*len)) };
+        let src = if ctl & 0x40 == 0 {
+            A.0
+        } else {
+            ShortAddr(u16::from(*len))
+        };
         let mut sec = ApsSecurity {
             ctx: SecurityContext::default(),
             own_ieee: B.1,
@@ -131,7 +138,10 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => {}
         }
-        assert!(delivered <= genuine.len(), "a genuine frame delivered twice");
+        assert!(
+            delivered <= genuine.len(),
+            "a genuine frame delivered twice"
+        );
         let mut buf = [0u8; 127];
         while b.poll_transmit(now, &mut buf).is_some() {}
         while b.poll_event().is_some() {}
@@ -163,7 +173,9 @@ fuzz_target!(|data: &[u8]| {
                 outgoing: &mut b_out,
                 incoming: &mut b_in,
             };
-            if let Ok(Received::Data(d)) = b.handle_input_secured(now, A.0, &mut frame, &groups, &mut sb) {
+            if let Ok(Received::Data(d)) =
+                b.handle_input_secured(now, A.0, &mut frame, &groups, &mut sb)
+            {
                 got |= d.aps_secured && d.payload == b"fresh";
             }
         }

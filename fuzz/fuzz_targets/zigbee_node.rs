@@ -29,8 +29,8 @@ const KEY: [u8; 16] = [
 const BEACON_REQUEST: [u8; 8] = [0x03, 0x08, 0x01, 0xff, 0xff, 0xff, 0xff, 0x07];
 /// Association request from 00:0d:6f:00:00:00:09:09 (allocate address, rx on).
 const ASSOCIATION: [u8; 19] = [
-    0x23, 0xc8, 0x02, 0x62, 0x1a, 0x00, 0x00, 0xff, 0xff, 0x09, 0x09, 0x00, 0x00, 0x00, 0x6f,
-    0x0d, 0x00, 0x01, 0x88,
+    0x23, 0xc8, 0x02, 0x62, 0x1a, 0x00, 0x00, 0xff, 0xff, 0x09, 0x09, 0x00, 0x00, 0x00, 0x6f, 0x0d,
+    0x00, 0x01, 0x88,
 ];
 
 fn drain(hub: &mut Node<Mem, 4, 4, 4, 4>, now: Instant) -> usize {
@@ -84,7 +84,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = hub.handle_input(now, &ASSOCIATION, 200);
     let mut joined = false;
     while let Some(e) = hub.poll_event() {
-        joined |= matches!(e, NodeEvent::ChildJoined { .. } | NodeEvent::JoinRefused { .. });
+        joined |= matches!(
+            e,
+            NodeEvent::ChildJoined { .. } | NodeEvent::JoinRefused { .. }
+        );
     }
     assert!(joined, "still handles an association request");
 });

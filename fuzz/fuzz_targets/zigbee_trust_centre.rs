@@ -14,10 +14,10 @@ use dual_protocol_primitives::time::Instant;
 use dual_protocol_zigbee_nwk::aps::{ApsBody, ApsCommand, ApsFrame};
 use dual_protocol_zigbee_nwk::nwk::commissioning::{CommissioningEvent, TrustCentreRole};
 use dual_protocol_zigbee_nwk::nwk::node::{Node, NodeConfig, NodeEvent, Role};
-use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, ZigbeeKey};
-use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
 use dual_protocol_zigbee_nwk::rand_core::{TryCryptoRng, TryRng};
 use dual_protocol_zigbee_nwk::security::trust_centre::{TcEvent, TrustCentre};
+use dual_protocol_zigbee_nwk::security::{Keys, OutgoingFrameCounter, ZigbeeKey};
+use dual_protocol_zigbee_nwk::{PanId, ShortAddr};
 use libfuzzer_sys::fuzz_target;
 
 struct Mem;
@@ -63,7 +63,12 @@ fn trust_centre() -> TrustCentre<4, 8> {
 }
 
 fn hub() -> Hub {
-    let cfg = NodeConfig::new(Role::Coordinator, Eui64([0xaa; 8]), PanId(0x2b60), Eui64([5; 8]));
+    let cfg = NodeConfig::new(
+        Role::Coordinator,
+        Eui64([0xaa; 8]),
+        PanId(0x2b60),
+        Eui64([5; 8]),
+    );
     let keys = Keys {
         network: Some((0, ZigbeeKey::new(&[0x11; 16]).unwrap())),
         link: None,
@@ -153,7 +158,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let mut buf = [0u8; 127];
-        while node.poll_transmit(Instant::from_millis(now), &mut buf).is_some() {}
+        while node
+            .poll_transmit(Instant::from_millis(now), &mut buf)
+            .is_some()
+        {}
         while let Some(e) = node.poll_event() {
             match e {
                 NodeEvent::ChildJoined { ieee, .. } | NodeEvent::ChildRejoined { ieee, .. } => {
@@ -167,5 +175,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert!(tc.devices().all(|d| ALLOWED.contains(&d.eui)));
-    assert!(node.trust_centre().devices().all(|d| ALLOWED.contains(&d.eui)));
+    assert!(
+        node.trust_centre()
+            .devices()
+            .all(|d| ALLOWED.contains(&d.eui))
+    );
 });
