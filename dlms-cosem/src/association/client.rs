@@ -28,7 +28,7 @@ use super::auth::{
     ASSOCIATION_LN_CLASS, AuthError, Authentication, Challenge, HlsExchange, HlsSecret,
     REPLY_TO_HLS_METHOD, hls_reply, hls_verify,
 };
-use super::{EVENT_CAPACITY, PROTECTION_OVERHEAD, Queue, Service, protect_out};
+use super::{EVENT_CAPACITY, PROTECTION_OVERHEAD, Queue, Service, dedicated_counter, protect_out};
 use crate::acse::{
     Aarq, AcseApdu, ApplicationContextName, AssociationResult, AuthenticationMechanism,
     AuthenticationValue, BerValue, BitString, Conformance, InitiateRequest, MechanismName,
@@ -47,7 +47,7 @@ use crate::descriptor::{
     AttributeDescriptor, AttributeWithSelection, MethodDescriptor, SelectiveAccess,
 };
 use crate::error::DecodeError;
-use crate::security::{SecurityContext, SecurityError};
+use crate::security::{SecurityContext, SecurityError, SecurityKey};
 use crate::{Apdu, Data, Obis};
 use dual_protocol_primitives::counter::CounterStore;
 use dual_protocol_primitives::crypto::CryptoProvider;
@@ -83,6 +83,11 @@ pub struct ClientConfig<'k> {
     pub retries: u8,
     /// Longest GET response reassembled from blocks (further bounded by `N`).
     pub max_reassembly: usize,
+    /// In a ciphered association, propose a fresh random dedicated key in
+    /// the glo-initiateRequest (Green Book 9.2.7.2.4.3); once the AARQ is
+    /// sent both sides protect with it (ded- APDUs, their own invocation
+    /// counters), until the release.
+    pub dedicated_key: bool,
     /// General block transfer parameters (used when the conformance
     /// includes `general-block-transfer`: long requests then go as GBT
     /// blocks, and long responses arrive so).
@@ -118,6 +123,7 @@ impl<'k> ClientConfig<'k> {
             response_timeout: Duration::from_secs(5),
             retries: 0,
             max_reassembly: usize::MAX,
+            dedicated_key: false,
             gbt: GbtConfig::default(),
         }
     }
@@ -333,6 +339,8 @@ struct Core<'k, P: CryptoProvider, S: CounterStore> {
     notification_len: usize,
     events: Queue<ClientEvent, EVENT_CAPACITY>,
     gbt: GbtLink,
+    /// A dedicated key is installed: requests go ded- protected.
+    dedicated: bool,
 }
 
 struct Bufs<const N: usize> {
@@ -394,6 +402,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
                 notification_len: 0,
                 events: Queue::new(),
                 gbt: GbtLink::new(gbt),
+                dedicated: false,
             },
             rx: [0; N],
             gin: [0; N],
@@ -470,15 +479,31 @@ impl<'k, P: CryptoProvider, S: CounterStore, const N: usize> Client<'k, P, S, N>
         let is_hls = matches!(c.config.authentication, Authentication::High(_));
         let ctos = is_hls.then(|| Challenge::generate(rng, c.config.challenge_len));
         c.ctos = ctos;
+        c.drop_dedicated_key();
+        let dedicated = match c.security.as_mut() {
+            Some(ctx) if c.config.dedicated_key => {
+                let mut bytes = [0u8; 32];
+                let len = ctx.policy().suite.key_len().min(bytes.len());
+                let fresh = bytes.get_mut(..len).unwrap_or(&mut []);
+                rng.fill_bytes(fresh);
+                let key = SecurityKey::new(fresh);
+                bytes.fill(0);
+                let key = key?;
+                ctx.set_dedicated_key(&key, dedicated_counter())?;
+                c.dedicated = true;
+                Some(key)
+            }
+            _ => None,
+        };
         let initiate = InitiateRequest {
-            dedicated_key: None,
+            dedicated_key: dedicated.as_ref().map(SecurityKey::expose),
             response_allowed: None,
             proposed_quality_of_service: None,
             proposed_dlms_version_number: 6,
             proposed_conformance: c.config.conformance,
             client_max_receive_pdu_size: c.config.max_receive_pdu,
         };
-        let mut plain = [0u8; 16];
+        let mut plain = [0u8; 64];
         let pn = UserInformation::InitiateRequest(initiate)
             .apdu_len()
             .min(plain.len());
@@ -1065,7 +1090,18 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
                 None => Err(SecurityError::BufferTooSmall { needed: req.len() }),
             }
         } else {
-            protect_out(self.security.as_mut(), &mut self.store, req, &mut b.tx)
+            let scope = if self.dedicated {
+                KeyScope::Dedicated
+            } else {
+                KeyScope::Global
+            };
+            protect_out(
+                self.security.as_mut(),
+                &mut self.store,
+                scope,
+                req,
+                &mut b.tx,
+            )
         };
         b.tx_gbt = false;
         self.gbt.stop_send();
@@ -1206,6 +1242,7 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
                 self.outstanding = None;
                 self.gbt.reset();
                 self.phase = Phase::Idle;
+                self.drop_dedicated_key();
                 self.conformance = Conformance::from_bits(0);
                 self.events.push(ClientEvent::Released);
             }
@@ -1215,9 +1252,18 @@ impl<P: CryptoProvider, S: CounterStore> Core<'_, P, S> {
         }
     }
 
+    /// Forgets the association's dedicated key.
+    fn drop_dedicated_key(&mut self) {
+        if let Some(ctx) = self.security.as_mut() {
+            ctx.clear_dedicated_key();
+        }
+        self.dedicated = false;
+    }
+
     fn fail_association(&mut self, e: ClientEvent) {
         self.outstanding = None;
         self.phase = Phase::Idle;
+        self.drop_dedicated_key();
         self.events.push(e);
     }
 

@@ -20,7 +20,9 @@
 //!
 //! Ciphered associations (application context `Logical_Name_Referencing_With_Ciphering`)
 //! protect every xDLMS APDU after the AARQ with the global key of the
-//! association's [`SecurityContext`] (glo- service APDUs); the AARQ/AARE
+//! association's [`SecurityContext`] (glo- service APDUs), or with the
+//! dedicated key the client proposed in its InitiateRequest
+//! ([`ClientConfig::dedicated_key`]; ded- service APDUs); the AARQ/AARE
 //! carry a glo-initiateRequest/Response. Every failure is an event with
 //! its reason.
 
@@ -106,17 +108,18 @@ impl<T: Copy, const C: usize> Queue<T, C> {
     }
 }
 
-/// Protects `plain` with the context's global key (glo- form) into `out`,
-/// or copies it when there is no context. APDUs without a glo- form
-/// (exception-response) go out plain.
+/// Protects `plain` with the context's key `scope` (glo- or ded- form)
+/// into `out`, or copies it when there is no context. APDUs without a
+/// protected form (exception-response) go out plain.
 pub(crate) fn protect_out<P: CryptoProvider, S: CounterStore>(
     security: Option<&mut SecurityContext<P>>,
     store: &mut S,
+    scope: KeyScope,
     plain: &[u8],
     out: &mut [u8],
 ) -> Result<usize, SecurityError> {
     match security {
-        Some(ctx) => match ctx.protect(store, KeyScope::Global, plain, out) {
+        Some(ctx) => match ctx.protect(store, scope, plain, out) {
             Err(SecurityError::NotProtected { .. }) => copy_out(plain, out),
             r => r,
         },
@@ -142,6 +145,20 @@ pub(crate) fn reserve_invocation_counter<P: CryptoProvider, S: CounterStore>(
     store: &mut S,
 ) -> Result<u32, SecurityError> {
     ctx.next_invocation_counter(KeyScope::Global, store)
+}
+
+/// The outgoing counter of an association's dedicated key (Green Book
+/// 9.2.7.2.4.3: the key lives only as long as the association, so its
+/// invocation counters need not survive a restart): the whole range is
+/// reserved up front and never written to the counter store, which keeps
+/// the global key's persisted high-water mark alone.
+pub(crate) fn dedicated_counter() -> dual_protocol_primitives::counter::CounterReservation {
+    let max = u64::from(u32::MAX);
+    let mut r = dual_protocol_primitives::counter::CounterReservation::resume(0, max, max);
+    if let Ok(mark) = r.begin_reservation() {
+        let _ = r.confirm_reservation(mark);
+    }
+    r
 }
 
 /// Room for the protection of one APDU (glo- tag, length of up to three

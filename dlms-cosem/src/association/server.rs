@@ -41,7 +41,7 @@ use super::auth::{
     ASSOCIATION_LN_CLASS, AuthError, Authentication, Challenge, HlsExchange, REPLY_TO_HLS_METHOD,
     hls_reply, hls_verify, lls_matches,
 };
-use super::{EVENT_CAPACITY, PROTECTION_OVERHEAD, Queue, Service, protect_out};
+use super::{EVENT_CAPACITY, PROTECTION_OVERHEAD, Queue, Service, dedicated_counter, protect_out};
 use crate::acse::{
     Aare, AcseApdu, AcseServiceUser, ApplicationContextName, AssociationResult,
     AuthenticationMechanism, AuthenticationValue, BerValue, BitString, Conformance,
@@ -60,7 +60,7 @@ use crate::block::{
 };
 use crate::descriptor::{AttributeDescriptor, MethodDescriptor, SelectiveAccess};
 use crate::error::DecodeError;
-use crate::security::{SecurityContext, SecurityError};
+use crate::security::{SecurityContext, SecurityError, SecurityKey};
 use crate::{Apdu, Data, Obis};
 use dual_protocol_primitives::counter::CounterStore;
 use dual_protocol_primitives::crypto::CryptoProvider;
@@ -273,6 +273,8 @@ struct Core<'k, P: CryptoProvider, S: CounterStore, A: CosemServer> {
     last_activity: Instant,
     events: Queue<ServerEvent, EVENT_CAPACITY>,
     gbt: GbtLink,
+    /// A dedicated key is installed: responses go ded- protected.
+    dedicated: bool,
 }
 
 struct Bufs<const N: usize> {
@@ -346,6 +348,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
                 last_activity: Instant::from_micros(0),
                 events: Queue::new(),
                 gbt: GbtLink::new(gbt),
+                dedicated: false,
             },
             rx: [0; N],
             gin: [0; N],
@@ -568,6 +571,7 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
 
 impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
     fn reset(&mut self) {
+        self.drop_dedicated_key();
         self.phase = Phase::Idle;
         self.conformance = Conformance::from_bits(0);
         self.outgoing = None;
@@ -580,7 +584,18 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
     /// with general block transfer negotiated, it goes as GBT blocks.
     fn send<const N: usize>(&mut self, b: &mut Bufs<N>, n: usize) {
         let plain = b.scratch.get(..n).unwrap_or(&[]);
-        match protect_out(self.security.as_mut(), &mut self.store, plain, &mut b.tx) {
+        let scope = if self.dedicated {
+            crate::apdu::KeyScope::Dedicated
+        } else {
+            crate::apdu::KeyScope::Global
+        };
+        match protect_out(
+            self.security.as_mut(),
+            &mut self.store,
+            scope,
+            plain,
+            &mut b.tx,
+        ) {
             Ok(len) => {
                 b.tx_len = len;
                 b.tx_gbt = false;
@@ -621,6 +636,14 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
                     needed: 3,
                 })),
         }
+    }
+
+    /// Forgets the association's dedicated key (release, a new AARQ, a rejection).
+    fn drop_dedicated_key(&mut self) {
+        if let Some(ctx) = self.security.as_mut() {
+            ctx.clear_dedicated_key();
+        }
+        self.dedicated = false;
     }
 
     fn max_out<const N: usize>(&self) -> usize {
@@ -713,6 +736,7 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
             user_information,
         };
         self.store_aare(b, &AcseApdu::Aare(aare));
+        self.drop_dedicated_key();
         self.phase = Phase::Idle;
         self.events
             .push(ServerEvent::AssociationRejected { diagnostic });
@@ -838,6 +862,18 @@ impl<P: CryptoProvider, S: CounterStore, A: CosemServer> Core<'_, P, S, A> {
             .proposed_conformance
             .intersection(self.config.conformance);
         self.client_max_pdu = request.client_max_receive_pdu_size;
+        // The client's dedicated key (only inside a ciphered InitiateRequest):
+        // from now on both sides protect with it (ded- APDUs).
+        if let (Some(key), Some(ctx)) = (request.dedicated_key, self.security.as_mut()) {
+            match SecurityKey::new(key).and_then(|k| ctx.set_dedicated_key(&k, dedicated_counter()))
+            {
+                Ok(()) => self.dedicated = true,
+                Err(e) => {
+                    self.events.push(ServerEvent::SecurityRejected(e));
+                    return self.reject(b, context, AcseServiceUser::NoReasonGiven, None);
+                }
+            }
+        }
         let response = InitiateResponse {
             negotiated_quality_of_service: None,
             negotiated_dlms_version_number: 6,
