@@ -144,3 +144,86 @@ fn long_action_reply_without_block_transfer_is_other_reason() {
         )
     );
 }
+
+/// Server side bookkeeping of `action-request-next-pblock`: a number ahead
+/// of the transfer gets `data-block-unavailable` and leaves the transfer as
+/// it was; without a transfer it is `no-long-action-in-progress`.
+#[test]
+fn next_pblock_numbers_are_checked_by_the_server() {
+    use dual_protocol_dlms_cosem::apdu::{ActionRequest, ActionResponse, InvokeIdAndPriority};
+    use dual_protocol_dlms_cosem::{Apdu, Decode};
+    use dual_protocol_primitives::time::Instant;
+    use rand_chacha::ChaCha20Rng;
+    use rand_chacha::rand_core::SeedableRng;
+
+    let keys = Keys::new();
+    let mode = Mode::Plain;
+    let mut c = client(&keys, mode, client_config(&keys, mode));
+    let mut s = server(&keys, mode, server_config(&keys, mode));
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let now = Instant::from_millis(1);
+    let mut buf = vec![0u8; N];
+    c.associate(now, &mut rng).unwrap();
+    let n = c.poll_transmit(now, &mut buf).unwrap();
+    s.handle_input(now, &mut rng, &buf[..n]);
+    let n = s.poll_transmit(now, &mut buf).unwrap();
+    c.handle_input(now, &buf[..n]);
+    assert!(c.is_associated() && s.is_associated());
+
+    let next = |invoke: InvokeIdAndPriority, block_number: u32| {
+        enc(&Apdu::ActionRequest(ActionRequest::NextPBlock {
+            invoke_id: invoke,
+            block_number,
+        }))
+    };
+    let mut answer = |s: &mut TestServer<'_>, request: &[u8]| {
+        let mut out = vec![0u8; N];
+        s.handle_input(now, &mut rng, request);
+        let n = s.poll_transmit(now, &mut out).unwrap();
+        out.truncate(n);
+        out
+    };
+
+    // No transfer yet.
+    let invoke = InvokeIdAndPriority::new(1, true, true);
+    let r = answer(&mut s, &next(invoke, 1));
+    match Apdu::decode(&r).unwrap() {
+        Apdu::ActionResponse(ActionResponse::Normal { response, .. }) => {
+            assert_eq!(response.result, ActionResult::NoLongActionInProgress);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Start the transfer with the client's request; the server sends block 1.
+    c.action(now, REPORT, None).unwrap();
+    let n = c.poll_transmit(now, &mut buf).unwrap();
+    let request = buf[..n].to_vec();
+    let first = answer(&mut s, &request);
+    let invoke = match Apdu::decode(&first).unwrap() {
+        Apdu::ActionResponse(ActionResponse::WithPBlock { invoke_id, pblock }) => {
+            assert_eq!(pblock.block_number, 1);
+            assert!(!pblock.last_block);
+            invoke_id
+        }
+        other => panic!("{other:?}"),
+    };
+    // A number ahead: refused, transfer unchanged.
+    let r = answer(&mut s, &next(invoke, 5));
+    match Apdu::decode(&r).unwrap() {
+        Apdu::ActionResponse(ActionResponse::Normal { response, .. }) => {
+            assert_eq!(response.result, ActionResult::DataBlockUnavailable);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The request repeated: block 1 again, the method not run twice.
+    assert_eq!(answer(&mut s, &request), first);
+    assert_eq!(s.app().actions, 1);
+    // The right acknowledgement: block 2.
+    let r = answer(&mut s, &next(invoke, 1));
+    match Apdu::decode(&r).unwrap() {
+        Apdu::ActionResponse(ActionResponse::WithPBlock { pblock, .. }) => {
+            assert_eq!(pblock.block_number, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+}
