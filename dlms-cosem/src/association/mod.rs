@@ -140,6 +140,42 @@ fn copy_out(plain: &[u8], out: &mut [u8]) -> Result<usize, SecurityError> {
 /// an HLS-GMAC reply (Green Book 9.2.7.4: the IC in `f(challenge)` is the
 /// sender's invocation counter), reserved like any other so it is never
 /// reused.
+/// The one outgoing APDU a machine holds in `tx[..*tx_len]`: sent as GBT
+/// blocks through `gbt` when `*tx_gbt` (the slot is freed once the link has
+/// sent them all), otherwise copied whole into `buf` and freed. Both
+/// machines' `poll_transmit` end here.
+pub(crate) fn poll_outgoing(
+    gbt: &mut crate::block::gbt::GbtLink,
+    tx: &[u8],
+    tx_len: &mut usize,
+    tx_gbt: &mut bool,
+    now: dual_protocol_primitives::time::Instant,
+    buf: &mut [u8],
+) -> Option<usize> {
+    let n = *tx_len;
+    let gbt_out = if *tx_gbt {
+        tx.get(..n).unwrap_or(&[])
+    } else {
+        &[]
+    };
+    if let Some(m) = gbt.poll_transmit(now, gbt_out, buf) {
+        return Some(m);
+    }
+    if *tx_gbt {
+        if !gbt.is_sending() {
+            *tx_len = 0;
+            *tx_gbt = false;
+        }
+        return None;
+    }
+    if n == 0 {
+        return None;
+    }
+    buf.get_mut(..n)?.copy_from_slice(tx.get(..n)?);
+    *tx_len = 0;
+    Some(n)
+}
+
 pub(crate) fn reserve_invocation_counter<P: CryptoProvider, S: CounterStore>(
     ctx: &mut SecurityContext<P>,
     store: &mut S,

@@ -501,29 +501,14 @@ impl<'k, P: CryptoProvider, S: CounterStore, A: CosemServer, const N: usize>
     /// (or `buf` is too small: it stays queued).
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
-        let n = self.bufs.tx_len;
-        let gbt_out = if self.bufs.tx_gbt {
-            self.bufs.tx.get(..n).unwrap_or(&[])
-        } else {
-            &[]
-        };
-        if let Some(m) = self.core.gbt.poll_transmit(now, gbt_out, buf) {
-            return Some(m);
-        }
-        if self.bufs.tx_gbt {
-            if !self.core.gbt.is_sending() {
-                self.bufs.tx_len = 0;
-                self.bufs.tx_gbt = false;
-            }
-            return None;
-        }
-        if n == 0 {
-            return None;
-        }
-        let src = self.bufs.tx.get(..n)?;
-        buf.get_mut(..n)?.copy_from_slice(src);
-        self.bufs.tx_len = 0;
-        Some(n)
+        super::poll_outgoing(
+            &mut self.core.gbt,
+            &self.bufs.tx,
+            &mut self.bufs.tx_len,
+            &mut self.bufs.tx_gbt,
+            now,
+            buf,
+        )
     }
 
     /// The next event.
