@@ -531,26 +531,34 @@ impl<'a> Body<'a> for QueryNextImageRequest<'a> {
     }
 }
 
-impl<'a> Body<'a> for QueryNextImageResponse<'a> {
-    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let status = Status::from(r.u8("status")?);
-        let offer = read_offer(r, status)?;
-        Ok(QueryNextImageResponse {
-            status,
-            offer,
-            trailing: r.rest(),
-        })
+/// The codec of the two "status, then an offer on SUCCESS" responses
+/// (Query Next Image Response, Query Device Specific File Response).
+macro_rules! offer_response_body {
+    ($($t:ident),*) => {$(
+    impl<'a> Body<'a> for $t<'a> {
+        fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+            let status = Status::from(r.u8("status")?);
+            let offer = read_offer(r, status)?;
+            Ok($t {
+                status,
+                offer,
+                trailing: r.rest(),
+            })
+        }
+        fn body_len(&self) -> usize {
+            1 + self.offer.map_or(0, |_| 12)
+        }
+        fn write_body(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+            write_offer(w, self.status, &self.offer)
+        }
+        fn trailing(&self) -> &'a [u8] {
+            self.trailing
+        }
     }
-    fn body_len(&self) -> usize {
-        1 + self.offer.map_or(0, |_| 12)
-    }
-    fn write_body(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        write_offer(w, self.status, &self.offer)
-    }
-    fn trailing(&self) -> &'a [u8] {
-        self.trailing
-    }
+    )*};
 }
+
+offer_response_body!(QueryNextImageResponse, QueryDeviceSpecificFileResponse);
 
 impl<'a> Body<'a> for ImageBlockRequest<'a> {
     fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
@@ -823,27 +831,6 @@ impl<'a> Body<'a> for QueryDeviceSpecificFileRequest<'a> {
         w.put(&self.request_node_address.to_le_bytes())?;
         self.file.write(w)?;
         w.u16(self.zigbee_stack_version)
-    }
-    fn trailing(&self) -> &'a [u8] {
-        self.trailing
-    }
-}
-
-impl<'a> Body<'a> for QueryDeviceSpecificFileResponse<'a> {
-    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let status = Status::from(r.u8("status")?);
-        let offer = read_offer(r, status)?;
-        Ok(QueryDeviceSpecificFileResponse {
-            status,
-            offer,
-            trailing: r.rest(),
-        })
-    }
-    fn body_len(&self) -> usize {
-        1 + self.offer.map_or(0, |_| 12)
-    }
-    fn write_body(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        write_offer(w, self.status, &self.offer)
     }
     fn trailing(&self) -> &'a [u8] {
         self.trailing
